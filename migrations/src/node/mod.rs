@@ -1,0 +1,24 @@
+//! The node's schema: a tenant-scoped FHIR store.
+
+mod m20261126_000001_create_resources;
+mod m20261126_000002_row_level_security;
+
+use sea_orm_migration::prelude::*;
+
+/// Migrates a node's database.
+#[derive(Debug)]
+pub struct NodeMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for NodeMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_resources::Migration),
+            Box::new(m20261126_000002_row_level_security::Migration),
+        ]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "continuum_node_migrations".into_iden()
+    }
+}

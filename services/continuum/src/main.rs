@@ -1,0 +1,50 @@
+//! `continuum`: every Continuum service and operator tool as a subcommand.
+//! Parsing arguments and calling into the service libraries is all it does.
+
+#![forbid(unsafe_code)]
+
+mod client;
+mod commands;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "continuum",
+    version,
+    about = "A federated, consent-aware health-record network"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start a local network on embedded defaults, with synthetic patients.
+    Up(commands::up::Args),
+    /// Serve a node: an organization's EMR and its clinical API.
+    Node(commands::node::Args),
+    /// Import FHIR Bundles (files or folders of .json) into a node.
+    Import(commands::import::Args),
+    /// Export a patient's whole record from a node as a FHIR Bundle.
+    Export(commands::export::Args),
+    /// Write synthetic patients as FHIR R4 transaction bundles.
+    Synth(commands::synth::Args),
+    /// Make and hash service credentials for a node's configuration.
+    #[command(subcommand)]
+    Credential(commands::credential::Command),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    continuum_mesh::telemetry::init();
+    match Cli::parse().command {
+        Command::Up(args) => commands::up::run(args).await,
+        Command::Node(args) => commands::node::run(args).await,
+        Command::Import(args) => commands::import::run(args).await,
+        Command::Export(args) => commands::export::run(args).await,
+        Command::Synth(args) => commands::synth::run(args),
+        Command::Credential(command) => commands::credential::run(command),
+    }
+}

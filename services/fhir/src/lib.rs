@@ -1,0 +1,21 @@
+//! Clinical data of Continuum: FHIR R4 resources as JSON, their validation,
+//! their references, the patient compartment, search values and security labels.
+//!
+//! This crate knows FHIR and nothing else: it does no I/O, keeps no state and
+//! never logs (resources are PHI). Structural validation is delegated to the
+//! `fhirkit` model crate, generated from the official R4 specification, so
+//! that the rules are the specification's, not ours; everything else works on
+//! `serde_json::Value` so that a resource is stored exactly as it was sent.
+
+#![forbid(unsafe_code)]
+
+pub mod compartment;
+mod error;
+pub mod labels;
+pub mod references;
+pub mod search;
+mod validate;
+
+pub use error::FhirError;
+pub use labels::{Sensitivity, apply_labels, sensitivity_of};
+pub use validate::{is_resource_type, parse_resource, resource_type_of, validate_text};

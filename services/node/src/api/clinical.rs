@@ -1,0 +1,315 @@
+//! The clinical gRPC service: translates requests to [`Records`] calls.
+
+use std::pin::Pin;
+
+use continuum_proto::node::v1 as pb;
+use futures::Stream;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+
+use super::auth::Caller;
+use crate::records::{OnIdentifierMatch, Outcome, Records, WriteOutcome};
+use crate::store::{PatientCriteria, StoredRow};
+
+/// How many import results may wait for a slow client before the node stops
+/// reading further bundles.
+const IMPORT_RESULTS_BUFFER: usize = 4;
+
+#[derive(Debug, Clone)]
+pub struct ClinicalApi {
+    records: Records,
+}
+
+impl ClinicalApi {
+    pub fn new(records: Records) -> Self {
+        Self { records }
+    }
+}
+
+type ImportStream = Pin<Box<dyn Stream<Item = Result<pb::ImportBundleResult, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl pb::clinical_server::Clinical for ClinicalApi {
+    async fn register_patient(
+        &self,
+        request: Request<pb::CreateResourceRequest>,
+    ) -> Result<Response<pb::StoredResource>, Status> {
+        let caller = Caller::of(&request)?;
+        let body = request.into_inner();
+        let outcome = self
+            .records
+            .create(
+                &caller.tenant,
+                &body.resource_json,
+                Some("Patient"),
+                OnIdentifierMatch::Refuse,
+            )
+            .await?;
+        Ok(Response::new(outcome.into()))
+    }
+
+    async fn update_patient(
+        &self,
+        request: Request<pb::UpdateResourceRequest>,
+    ) -> Result<Response<pb::StoredResource>, Status> {
+        let caller = Caller::of(&request)?;
+        let body = request.into_inner();
+        if !body.resource_type.is_empty() && body.resource_type != "Patient" {
+            return Err(Status::invalid_argument(
+                "UpdatePatient updates Patient resources only",
+            ));
+        }
+        let outcome = self
+            .records
+            .update(
+                &caller.tenant,
+                "Patient",
+                &body.id,
+                &body.resource_json,
+                body.if_match_version,
+            )
+            .await?;
+        Ok(Response::new(outcome.into()))
+    }
+
+    async fn get_patient(
+        &self,
+        request: Request<pb::GetPatientRequest>,
+    ) -> Result<Response<pb::StoredResource>, Status> {
+        let caller = Caller::of(&request)?;
+        let row = self
+            .records
+            .get(&caller.tenant, "Patient", &request.get_ref().id, None)
+            .await?;
+        Ok(Response::new(read(row)))
+    }
+
+    async fn search_patients(
+        &self,
+        request: Request<pb::SearchPatientsRequest>,
+    ) -> Result<Response<pb::SearchPatientsResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let body = request.into_inner();
+        let criteria = PatientCriteria {
+            identifier: non_empty(body.identifier),
+            name: non_empty(body.name),
+            birth_date: non_empty(body.birth_date),
+            limit: u64::from(body.limit),
+        };
+        let rows = self
+            .records
+            .search_patients(&caller.tenant, criteria)
+            .await?;
+        let patients = rows.into_iter().map(read).collect();
+        Ok(Response::new(pb::SearchPatientsResponse { patients }))
+    }
+
+    async fn create_resource(
+        &self,
+        request: Request<pb::CreateResourceRequest>,
+    ) -> Result<Response<pb::StoredResource>, Status> {
+        let caller = Caller::of(&request)?;
+        let body = request.into_inner();
+        let outcome = self
+            .records
+            .create(
+                &caller.tenant,
+                &body.resource_json,
+                None,
+                OnIdentifierMatch::Refuse,
+            )
+            .await?;
+        Ok(Response::new(outcome.into()))
+    }
+
+    async fn update_resource(
+        &self,
+        request: Request<pb::UpdateResourceRequest>,
+    ) -> Result<Response<pb::StoredResource>, Status> {
+        let caller = Caller::of(&request)?;
+        let body = request.into_inner();
+        let outcome = self
+            .records
+            .update(
+                &caller.tenant,
+                &body.resource_type,
+                &body.id,
+                &body.resource_json,
+                body.if_match_version,
+            )
+            .await?;
+        Ok(Response::new(outcome.into()))
+    }
+
+    async fn get_resource(
+        &self,
+        request: Request<pb::GetResourceRequest>,
+    ) -> Result<Response<pb::StoredResource>, Status> {
+        let caller = Caller::of(&request)?;
+        let body = request.into_inner();
+        let key = body
+            .key
+            .ok_or_else(|| Status::invalid_argument("`key` is required"))?;
+        let row = self
+            .records
+            .get(&caller.tenant, &key.resource_type, &key.id, body.version)
+            .await?;
+        Ok(Response::new(read(row)))
+    }
+
+    async fn get_resource_history(
+        &self,
+        request: Request<pb::ResourceKey>,
+    ) -> Result<Response<pb::ResourceHistory>, Status> {
+        let caller = Caller::of(&request)?;
+        let key = request.into_inner();
+        let rows = self
+            .records
+            .history(&caller.tenant, &key.resource_type, &key.id)
+            .await?;
+        Ok(Response::new(pb::ResourceHistory {
+            versions: rows.into_iter().map(read).collect(),
+        }))
+    }
+
+    async fn list_patient_resources(
+        &self,
+        request: Request<pb::ListPatientResourcesRequest>,
+    ) -> Result<Response<pb::ListPatientResourcesResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let body = request.into_inner();
+        let from = non_empty(body.from_date);
+        let to = non_empty(body.to_date);
+        let rows = self
+            .records
+            .patient_resources(
+                &caller.tenant,
+                &body.patient_id,
+                &body.resource_types,
+                from.as_deref(),
+                to.as_deref(),
+            )
+            .await?;
+        Ok(Response::new(pb::ListPatientResourcesResponse {
+            resources: rows.into_iter().map(read).collect(),
+        }))
+    }
+
+    type ImportBundlesStream = ImportStream;
+
+    async fn import_bundles(
+        &self,
+        request: Request<Streaming<pb::ImportBundleRequest>>,
+    ) -> Result<Response<Self::ImportBundlesStream>, Status> {
+        let caller = Caller::of(&request)?;
+        let mut bundles = request.into_inner();
+        let records = self.records.clone();
+        let (results, receiver) = tokio::sync::mpsc::channel(IMPORT_RESULTS_BUFFER);
+        tokio::spawn(async move {
+            while let Some(next) = bundles.next().await {
+                let result = match next {
+                    Ok(bundle) => import_one(&records, &caller, bundle).await,
+                    Err(status) => Err(status),
+                };
+                let failed = result.is_err();
+                if results.send(result).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+    }
+
+    async fn export_patient(
+        &self,
+        request: Request<pb::ExportPatientRequest>,
+    ) -> Result<Response<pb::ExportPatientResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let export = self
+            .records
+            .export_patient(&caller.tenant, &request.get_ref().patient_id)
+            .await?;
+        Ok(Response::new(pb::ExportPatientResponse {
+            bundle_json: export.bundle_json,
+            resource_count: u32::try_from(export.resource_count).unwrap_or(u32::MAX),
+        }))
+    }
+}
+
+async fn import_one(
+    records: &Records,
+    caller: &Caller,
+    bundle: pb::ImportBundleRequest,
+) -> Result<pb::ImportBundleResult, Status> {
+    let summary = records
+        .import_bundle(&caller.tenant, &bundle.bundle_json)
+        .await
+        .map_err(|e| {
+            let status = Status::from(e);
+            match bundle.label.as_str() {
+                "" => status,
+                label => Status::new(
+                    status.code(),
+                    format!("bundle `{label}`: {}", status.message()),
+                ),
+            }
+        })?;
+    tracing::info!(
+        tenant = %caller.tenant,
+        principal = %caller.principal,
+        kind = summary.kind.as_str(),
+        created = summary.created,
+        updated = summary.updated,
+        unchanged = summary.unchanged,
+        failed = summary.failed.len(),
+        "bundle imported"
+    );
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(pb::ImportBundleResult {
+        label: bundle.label,
+        bundle_type: summary.kind.as_str().to_owned(),
+        created: count(summary.created),
+        updated: count(summary.updated),
+        unchanged: count(summary.unchanged),
+        failed: summary
+            .failed
+            .into_iter()
+            .map(|(entry, message)| pb::EntryError {
+                entry: count(entry),
+                message,
+            })
+            .collect(),
+        locations: summary.locations,
+    })
+}
+
+fn non_empty(text: String) -> Option<String> {
+    (!text.trim().is_empty()).then(|| text.trim().to_owned())
+}
+
+fn read(row: StoredRow) -> pb::StoredResource {
+    stored(row, WriteOutcome::Unchanged, false)
+}
+
+fn stored(row: StoredRow, outcome: WriteOutcome, is_write: bool) -> pb::StoredResource {
+    let outcome = match (is_write, outcome) {
+        (false, _) => pb::WriteOutcome::Unspecified,
+        (true, WriteOutcome::Created) => pb::WriteOutcome::Created,
+        (true, WriteOutcome::Updated) => pb::WriteOutcome::Updated,
+        (true, WriteOutcome::Unchanged) => pb::WriteOutcome::Unchanged,
+    };
+    pb::StoredResource {
+        resource_json: row.content,
+        resource_type: row.resource_type,
+        id: row.id,
+        version: row.version_id,
+        outcome: outcome.into(),
+    }
+}
+
+impl From<Outcome> for pb::StoredResource {
+    fn from(outcome: Outcome) -> Self {
+        stored(outcome.row, outcome.outcome, true)
+    }
+}

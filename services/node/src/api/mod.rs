@@ -1,0 +1,8 @@
+//! The node's gRPC surface: the clinical API and what guards it.
+
+pub mod auth;
+mod clinical;
+mod status;
+
+pub use auth::{Caller, ServiceCredentialAuth, TENANT_HEADER};
+pub use clinical::ClinicalApi;

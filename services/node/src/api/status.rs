@@ -1,0 +1,66 @@
+//! The one mapping from node errors to gRPC status codes.
+
+use tonic::Status;
+
+use crate::NodeError;
+use crate::store::StoreError;
+
+impl From<NodeError> for Status {
+    fn from(error: NodeError) -> Status {
+        let message = error.to_string();
+        match code_of(&error) {
+            tonic::Code::Internal => {
+                tracing::error!(error = %message, "storage failure");
+                Status::internal("the node could not complete the request; see its logs")
+            }
+            code => Status::new(code, message),
+        }
+    }
+}
+
+fn code_of(error: &NodeError) -> tonic::Code {
+    use tonic::Code;
+    match error {
+        NodeError::UnknownTenant(_) | NodeError::NotFound(_) => Code::NotFound,
+        NodeError::Fhir(_)
+        | NodeError::InvalidRequest(_)
+        | NodeError::DanglingReference { .. }
+        | NodeError::UnresolvedPlaceholder { .. } => Code::InvalidArgument,
+        NodeError::AlreadyExists(_) => Code::AlreadyExists,
+        NodeError::ConditionalMatch { .. } | NodeError::VersionConflict { .. } => {
+            Code::FailedPrecondition
+        }
+        NodeError::InEntry { source, .. } => code_of(source),
+        NodeError::Store(StoreError::Unavailable(_)) => Code::Unavailable,
+        NodeError::Store(_) => Code::Internal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_errors_keep_the_code_of_their_cause() {
+        let error = NodeError::DanglingReference {
+            path: "Observation.subject.reference".into(),
+            reference: "Patient/x".into(),
+        }
+        .in_entry(3);
+        let status = Status::from(error);
+        assert_eq!(status.code(), tonic::Code::InvalidArgument);
+        assert_eq!(
+            status.message(),
+            "bundle entry 3: Observation.subject.reference: `Patient/x` does not exist in this organization's records"
+        );
+    }
+
+    #[test]
+    fn storage_details_stay_in_the_logs() {
+        let status = Status::from(NodeError::Store(StoreError::Database(
+            "secret detail".into(),
+        )));
+        assert_eq!(status.code(), tonic::Code::Internal);
+        assert!(!status.message().contains("secret"));
+    }
+}

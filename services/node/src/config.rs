@@ -1,0 +1,236 @@
+//! The node's configuration: where it listens, where it stores data, and the
+//! tenants it hosts with their service credentials.
+//!
+//! ```toml
+//! listen = "127.0.0.1:7400"
+//! data_dir = "continuum-data/node"
+//! # database_url = "postgres://continuum@db/continuum_node"
+//!
+//! [[tenants]]
+//! id = "riverside-clinic"
+//! name = "Riverside Family Clinic"
+//! [[tenants.credentials]]
+//! name = "emr-integration"
+//! secret_sha256 = "…"   # `continuum credential hash` prints it
+//! ```
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use continuum_mesh::config::{ConfigError, Validate};
+use continuum_mesh::credentials::is_secret_hash;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Address of the clinical gRPC API.
+    pub listen: SocketAddr,
+    /// Where the embedded SQLite database lives (when no `database_url`).
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; defaults to SQLite under `data_dir`.
+    pub database_url: Option<String>,
+    /// Largest gRPC message accepted or sent, in bytes (a whole Bundle is one message).
+    pub max_message_bytes: usize,
+    /// Base of the absolute URLs that name this node's resources in exports.
+    pub public_url: Option<String>,
+    pub tenants: Vec<TenantConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// Short stable id: lowercase letters, digits and `-`.
+    pub id: String,
+    /// The organization's display name.
+    pub name: String,
+    /// Service credentials allowed to use the clinical API for this tenant.
+    #[serde(default)]
+    pub credentials: Vec<CredentialConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialConfig {
+    /// Who uses it (shown in logs and audit, never the secret).
+    pub name: String,
+    /// Hex SHA-256 of the bearer secret.
+    pub secret_sha256: String,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7400)),
+            data_dir: PathBuf::from("continuum-data/node"),
+            database_url: None,
+            max_message_bytes: 64 * 1024 * 1024,
+            public_url: None,
+            tenants: Vec::new(),
+        }
+    }
+}
+
+impl NodeConfig {
+    /// The database to use: the configured URL, or SQLite under `data_dir`.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("node.db").display()
+            ),
+        }
+    }
+
+    /// The base URL of exported resources' `fullUrl`s.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+}
+
+impl Validate for NodeConfig {
+    const ENV_SETTINGS: &'static [&'static str] = &[
+        "listen",
+        "data_dir",
+        "database_url",
+        "max_message_bytes",
+        "public_url",
+        "tenants",
+    ];
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.tenants.is_empty() {
+            return Err(ConfigError::invalid(
+                "tenants",
+                "a node hosts at least one tenant",
+            ));
+        }
+        if self.max_message_bytes < 64 * 1024 {
+            return Err(ConfigError::invalid(
+                "max_message_bytes",
+                "must be at least 65536",
+            ));
+        }
+        if let Some(url) = &self.database_url
+            && !(url.starts_with("sqlite:") || url.starts_with("postgres://"))
+        {
+            return Err(ConfigError::invalid(
+                "database_url",
+                "must start with sqlite: or postgres://",
+            ));
+        }
+        let mut ids = HashSet::new();
+        let mut secrets = HashSet::new();
+        for (i, tenant) in self.tenants.iter().enumerate() {
+            let setting = format!("tenants[{i}].id");
+            if !is_tenant_id(&tenant.id) {
+                return Err(ConfigError::invalid(
+                    setting,
+                    format!(
+                        "`{}`: use 1-64 lowercase letters, digits and `-`",
+                        tenant.id
+                    ),
+                ));
+            }
+            if !ids.insert(tenant.id.as_str()) {
+                return Err(ConfigError::invalid(
+                    setting,
+                    format!("`{}` twice", tenant.id),
+                ));
+            }
+            for (j, credential) in tenant.credentials.iter().enumerate() {
+                let setting = format!("tenants[{i}].credentials[{j}].secret_sha256");
+                if !is_secret_hash(&credential.secret_sha256) {
+                    return Err(ConfigError::invalid(setting, "must be 64 hex digits"));
+                }
+                // One secret opening two tenants would make the caller's tenant ambiguous.
+                if !secrets.insert(credential.secret_sha256.to_ascii_lowercase()) {
+                    return Err(ConfigError::invalid(
+                        setting,
+                        "the same secret is used twice",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_tenant_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn tenant(id: &str, hash: &str) -> TenantConfig {
+        TenantConfig {
+            id: id.into(),
+            name: id.into(),
+            credentials: vec![CredentialConfig {
+                name: "svc".into(),
+                secret_sha256: hash.into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_node_without_tenants_is_refused() {
+        let err = NodeConfig::default().validate().unwrap_err();
+        assert!(err.to_string().starts_with("setting `tenants`"));
+    }
+
+    #[test]
+    fn bad_tenant_ids_and_shared_secrets_name_the_setting() {
+        let hash = "a".repeat(64);
+        let config = NodeConfig {
+            tenants: vec![tenant("Bad Id", &hash)],
+            ..Default::default()
+        };
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("tenants[0].id")
+        );
+        let config = NodeConfig {
+            tenants: vec![tenant("a", &hash), tenant("b", &hash)],
+            ..Default::default()
+        };
+        let err = config.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("tenants[1].credentials[0].secret_sha256"),
+            "{err}"
+        );
+        let config = NodeConfig {
+            tenants: vec![tenant("a", "xyz")],
+            ..Default::default()
+        };
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("64 hex digits")
+        );
+    }
+
+    #[test]
+    fn sqlite_under_the_data_dir_is_the_default() {
+        let config = NodeConfig {
+            data_dir: "/d".into(),
+            ..Default::default()
+        };
+        assert_eq!(config.database_url(), "sqlite:///d/node.db?mode=rwc");
+    }
+}

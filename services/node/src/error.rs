@@ -1,0 +1,67 @@
+//! What can go wrong in a node, in terms a caller can act on. The mapping to
+//! gRPC status codes lives in one place: `api::status`.
+
+use continuum_fhir::FhirError;
+use thiserror::Error;
+
+use crate::store::StoreError;
+
+#[derive(Debug, Error)]
+pub enum NodeError {
+    #[error("unknown tenant `{0}`: this node does not host it")]
+    UnknownTenant(String),
+    #[error(transparent)]
+    Fhir(#[from] FhirError),
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{0}")]
+    AlreadyExists(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{path}: `{reference}` does not exist in this organization's records")]
+    DanglingReference { path: String, reference: String },
+    #[error("{path}: `{reference}` matches no entry of the bundle")]
+    UnresolvedPlaceholder { path: String, reference: String },
+    #[error("`{query}` matches {matches} {resource_type} resources; exactly one is needed")]
+    ConditionalMatch {
+        resource_type: String,
+        query: String,
+        matches: usize,
+    },
+    #[error("{resource} is at version {current}, not {expected}")]
+    VersionConflict {
+        resource: String,
+        expected: u64,
+        current: u64,
+    },
+    #[error("bundle entry {index}: {source}")]
+    InEntry {
+        index: usize,
+        #[source]
+        source: Box<NodeError>,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl NodeError {
+    /// The error itself, without the bundle entry it came from (for
+    /// single-resource calls, where the entry number means nothing).
+    pub fn without_entry(self) -> Self {
+        match self {
+            NodeError::InEntry { source, .. } => *source,
+            other => other,
+        }
+    }
+
+    /// Name the bundle entry this error came from.
+    pub fn in_entry(self, index: usize) -> Self {
+        match self {
+            already @ NodeError::InEntry { .. } => already,
+            source => NodeError::InEntry {
+                index,
+                source: Box::new(source),
+            },
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! Writing entries: the one path by which any resource enters the store,
+//! alone or as part of a bundle.
+//!
+//! For each entry it decides which stored resource the entry is (a new one,
+//! one named by id, or one found by identifier or by the bundle's fullUrl, so
+//! that importing the same data twice duplicates nothing), resolves its
+//! references, and writes a new version only when the content changed.
+
+use std::collections::{HashMap, HashSet};
+
+use continuum_fhir::search;
+use continuum_mesh::clock::Environment;
+use serde_json::Value;
+
+use super::references::{self, identifier_query};
+use super::version::{self, SOURCE_URL};
+use crate::NodeError;
+use crate::store::{NewVersion, StoredRow, TenantTx};
+
+/// What an entry asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Method {
+    /// Store as new, unless it is already stored (matched by identifier or fullUrl).
+    Create,
+    /// FHIR conditional create: nothing is written if `identifier=…` matches.
+    CreateIfNoneExist { query: String },
+    /// Store as a new version of `id` (creating it when `must_exist` is false).
+    Update {
+        id: String,
+        if_match_version: Option<u64>,
+        must_exist: bool,
+    },
+}
+
+/// One resource to write.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub resource: Value,
+    pub resource_type: String,
+    /// The bundle entry's `fullUrl`, by which other entries refer to it.
+    pub full_url: Option<String>,
+    pub method: Method,
+}
+
+/// What to do with a new resource whose identifier is already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnIdentifierMatch {
+    /// It is the same resource: store a new version of it (imports).
+    UpdateMatched,
+    /// Refuse: registering a patient twice is a mistake to show, not to hide.
+    Refuse,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// What became of one entry: the resource's current version after the write.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub row: StoredRow,
+    pub outcome: WriteOutcome,
+}
+
+/// Which stored resource an entry is.
+#[derive(Debug)]
+enum Target {
+    /// A new resource with a fresh id.
+    New(String),
+    /// A resource with this id, stored or not yet.
+    Id(String),
+    /// A conditional create that matched: leave the stored resource alone.
+    Existing(String),
+}
+
+impl Target {
+    fn id(&self) -> &str {
+        match self {
+            Target::New(id) | Target::Id(id) | Target::Existing(id) => id,
+        }
+    }
+}
+
+/// Write `entries` in `tx`, all or nothing; errors name the entry.
+pub async fn write_entries(
+    tx: &TenantTx,
+    env: &Environment,
+    mut entries: Vec<Entry>,
+    on_match: OnIdentifierMatch,
+) -> Result<Vec<Outcome>, NodeError> {
+    let last_updated = env.clock.now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let targets = find_targets(tx, env, &entries, on_match).await?;
+
+    let placeholders: HashMap<String, String> = entries
+        .iter()
+        .zip(&targets)
+        .filter_map(|(e, t)| {
+            Some((
+                e.full_url.clone()?,
+                format!("{}/{}", e.resource_type, t.id()),
+            ))
+        })
+        .collect();
+    let pending: HashSet<(String, String)> = entries
+        .iter()
+        .zip(&targets)
+        .map(|(e, t)| (e.resource_type.clone(), t.id().to_owned()))
+        .collect();
+    let pending_identifiers: HashMap<(String, String), String> = entries
+        .iter()
+        .zip(&targets)
+        .flat_map(|(e, t)| {
+            identifiers(&e.resource)
+                .into_iter()
+                .map(|value| ((e.resource_type.clone(), value), t.id().to_owned()))
+        })
+        .collect();
+    references::resolve(
+        tx,
+        &mut entries,
+        &placeholders,
+        &pending,
+        &pending_identifiers,
+    )
+    .await?;
+
+    let mut currents = load_currents(tx, &entries, &targets).await?;
+    let mut versions: Vec<NewVersion> = Vec::new();
+    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(entries.len());
+    for (index, (entry, target)) in entries.into_iter().zip(targets).enumerate() {
+        let key = (entry.resource_type.clone(), target.id().to_owned());
+        let current = currents.remove(&key);
+        let source_url = entry
+            .full_url
+            .as_deref()
+            .filter(|u| u.starts_with("urn:uuid:"));
+        let write = |version_id, supersedes, resource| {
+            version::stamp(
+                resource,
+                &entry.resource_type,
+                target.id(),
+                version_id,
+                &last_updated,
+                source_url,
+                supersedes,
+            )
+        };
+        match (&target, &entry.method, current) {
+            (Target::Existing(_), _, Some(current)) => {
+                outcomes.push(Some(Outcome {
+                    row: current,
+                    outcome: WriteOutcome::Unchanged,
+                }));
+            }
+            (
+                _,
+                Method::Update {
+                    must_exist: true, ..
+                },
+                None,
+            ) => {
+                let name = format!("{}/{}", entry.resource_type, target.id());
+                return Err(NodeError::NotFound(name).in_entry(index));
+            }
+            (
+                _,
+                Method::Update {
+                    if_match_version: Some(expected),
+                    ..
+                },
+                current,
+            ) if current.as_ref().map(|c| c.version_id) != Some(*expected) => {
+                return Err(NodeError::VersionConflict {
+                    resource: format!("{}/{}", entry.resource_type, target.id()),
+                    expected: *expected,
+                    current: current.map(|c| c.version_id).unwrap_or(0),
+                }
+                .in_entry(index));
+            }
+            (_, _, Some(current)) => {
+                let candidate = version::comparable(entry.resource, target.id());
+                if version::is_unchanged(&current, &candidate) {
+                    outcomes.push(Some(Outcome {
+                        row: current,
+                        outcome: WriteOutcome::Unchanged,
+                    }));
+                } else {
+                    versions.push(write(current.version_id + 1, Some(current), candidate));
+                    outcomes.push(None);
+                }
+            }
+            (_, _, None) => {
+                versions.push(write(1, None, entry.resource));
+                outcomes.push(None);
+            }
+        }
+    }
+    tx.write(&versions).await?;
+
+    let mut written = versions.into_iter();
+    outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Some(outcome) => Ok(outcome),
+            None => {
+                let v = written.next().ok_or_else(|| {
+                    NodeError::InvalidRequest("internal: fewer versions than entries".into())
+                })?;
+                let outcome = if v.supersedes.is_some() {
+                    WriteOutcome::Updated
+                } else {
+                    WriteOutcome::Created
+                };
+                let row = StoredRow {
+                    resource_type: v.resource_type,
+                    id: v.id,
+                    version_id: v.version_id,
+                    last_updated: v.last_updated,
+                    patient_id: v.patient_id,
+                    labels: v.labels,
+                    content: v.content,
+                };
+                Ok(Outcome { row, outcome })
+            }
+        })
+        .collect()
+}
+
+/// Decide, for every entry, which stored resource it is.
+async fn find_targets(
+    tx: &TenantTx,
+    env: &Environment,
+    entries: &[Entry],
+    on_match: OnIdentifierMatch,
+) -> Result<Vec<Target>, NodeError> {
+    let mut wanted_identifiers = Vec::new();
+    let mut wanted_sources = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        wanted_identifiers.extend(identifiers(&entry.resource));
+        if let Method::CreateIfNoneExist { query } = &entry.method {
+            wanted_identifiers.push(identifier_query(query).map_err(|e| e.in_entry(index))?);
+        }
+        if let Some(url) = entry
+            .full_url
+            .as_deref()
+            .filter(|u| u.starts_with("urn:uuid:"))
+        {
+            wanted_sources.push(url.to_owned());
+        }
+    }
+    let by_identifier = lookup(tx, search::IDENTIFIER, &wanted_identifiers).await?;
+    let by_source = lookup(tx, SOURCE_URL, &wanted_sources).await?;
+    let matches = |table: &HashMap<(String, String), Vec<String>>, ty: &str, value: &str| {
+        table
+            .get(&(ty.to_owned(), value.to_owned()))
+            .cloned()
+            .unwrap_or_default()
+    };
+
+    let mut targets = Vec::with_capacity(entries.len());
+    let mut claimed: HashMap<(String, String), usize> = HashMap::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let ty = entry.resource_type.as_str();
+        let target = match &entry.method {
+            Method::Update { id, .. } => Target::Id(id.clone()),
+            Method::CreateIfNoneExist { query } => {
+                let value = identifier_query(query).map_err(|e| e.in_entry(index))?;
+                match matches(&by_identifier, ty, &value).as_slice() {
+                    [] => Target::New(env.ids.new_id()),
+                    [id] => Target::Existing(id.clone()),
+                    several => {
+                        return Err(NodeError::ConditionalMatch {
+                            resource_type: ty.to_owned(),
+                            query: query.clone(),
+                            matches: several.len(),
+                        }
+                        .in_entry(index));
+                    }
+                }
+            }
+            Method::Create => {
+                let mut ids: Vec<String> = identifiers(&entry.resource)
+                    .iter()
+                    .flat_map(|value| matches(&by_identifier, ty, value))
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                match (ids.as_slice(), on_match) {
+                    ([], _) => match entry.full_url.as_deref() {
+                        Some(url) => match matches(&by_source, ty, url).as_slice() {
+                            [id] => Target::Id(id.clone()),
+                            _ => Target::New(env.ids.new_id()),
+                        },
+                        None => Target::New(env.ids.new_id()),
+                    },
+                    ([id], OnIdentifierMatch::UpdateMatched) => Target::Id(id.clone()),
+                    ([id], OnIdentifierMatch::Refuse) => {
+                        return Err(NodeError::AlreadyExists(format!(
+                            "{ty}/{id} already has one of this {ty}'s identifiers"
+                        ))
+                        .in_entry(index));
+                    }
+                    (several, _) => {
+                        return Err(NodeError::InvalidRequest(format!(
+                            "the identifiers of this {ty} belong to {} different stored resources ({}); \
+                             resolve the duplicate before importing",
+                            several.len(),
+                            several.iter().map(|id| format!("{ty}/{id}")).collect::<Vec<_>>().join(", ")
+                        ))
+                        .in_entry(index));
+                    }
+                }
+            }
+        };
+        if let Some(first) = claimed.insert((ty.to_owned(), target.id().to_owned()), index) {
+            return Err(NodeError::InvalidRequest(format!(
+                "entries {first} and {index} are the same {ty}/{}",
+                target.id()
+            ))
+            .in_entry(index));
+        }
+        targets.push(target);
+    }
+    Ok(targets)
+}
+
+/// The identifiers by which an entry is recognised: `system|value` pairs
+/// with a system (a bare value is too weak to decide two records are one).
+fn identifiers(resource: &Value) -> Vec<String> {
+    search::tokens(resource)
+        .into_iter()
+        .filter(|(param, value)| *param == search::IDENTIFIER && !value.starts_with('|'))
+        .map(|(_, value)| value)
+        .collect()
+}
+
+/// (resource type, value) → ids of resources indexed under `param`.
+async fn lookup(
+    tx: &TenantTx,
+    param: &str,
+    values: &[String],
+) -> Result<HashMap<(String, String), Vec<String>>, NodeError> {
+    let mut out: HashMap<(String, String), Vec<String>> = HashMap::new();
+    if values.is_empty() {
+        return Ok(out);
+    }
+    let mut values: Vec<&str> = values.iter().map(String::as_str).collect();
+    values.sort_unstable();
+    values.dedup();
+    for (ty, value, id) in tx.find_tokens(param, &values).await? {
+        out.entry((ty, value)).or_default().push(id);
+    }
+    Ok(out)
+}
+
+/// The stored current versions of every entry's target.
+async fn load_currents(
+    tx: &TenantTx,
+    entries: &[Entry],
+    targets: &[Target],
+) -> Result<HashMap<(String, String), StoredRow>, NodeError> {
+    let mut by_type: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (entry, target) in entries.iter().zip(targets) {
+        if !matches!(target, Target::New(_)) {
+            by_type
+                .entry(entry.resource_type.as_str())
+                .or_default()
+                .push(target.id());
+        }
+    }
+    let mut out = HashMap::new();
+    for (ty, ids) in by_type {
+        for (id, row) in tx.currents(ty, &ids).await? {
+            out.insert((ty.to_owned(), id), row);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,244 @@
+//! Importing FHIR Bundles as EMRs and Synthea emit them.
+//!
+//! - `transaction`: all entries or none, references between entries resolved.
+//! - `batch`: each entry on its own; one failing entry does not stop the others.
+//! - `collection`: stored like a transaction (all or none), each entry as a create.
+//!
+//! Importing the same bundle again changes nothing: entries are matched to
+//! what is stored by identifier, or by their `urn:uuid:` fullUrl.
+
+use continuum_fhir::FhirError;
+use serde_json::Value;
+
+use super::Records;
+use super::entries::{self, Entry, Method, OnIdentifierMatch, Outcome, WriteOutcome};
+use crate::NodeError;
+use crate::tenant::TenantId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BundleKind {
+    Transaction,
+    Batch,
+    Collection,
+}
+
+impl BundleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BundleKind::Transaction => "transaction",
+            BundleKind::Batch => "batch",
+            BundleKind::Collection => "collection",
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone)]
+pub struct ImportSummary {
+    pub kind: BundleKind,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Batch entries that failed: (entry index, message).
+    pub failed: Vec<(usize, String)>,
+    /// Per entry, `Type/id/_history/n`, or empty for a failed batch entry.
+    pub locations: Vec<String>,
+}
+
+impl ImportSummary {
+    fn new(kind: BundleKind) -> Self {
+        Self {
+            kind,
+            created: 0,
+            updated: 0,
+            unchanged: 0,
+            failed: Vec::new(),
+            locations: Vec::new(),
+        }
+    }
+
+    fn count(&mut self, outcome: &Outcome) {
+        match outcome.outcome {
+            WriteOutcome::Created => self.created += 1,
+            WriteOutcome::Updated => self.updated += 1,
+            WriteOutcome::Unchanged => self.unchanged += 1,
+        }
+        let row = &outcome.row;
+        self.locations.push(format!(
+            "{}/{}/_history/{}",
+            row.resource_type, row.id, row.version_id
+        ));
+    }
+}
+
+impl Records {
+    /// Import one Bundle for `tenant`.
+    pub async fn import_bundle(
+        &self,
+        tenant: &TenantId,
+        text: &str,
+    ) -> Result<ImportSummary, NodeError> {
+        let bundle = continuum_fhir::validate_text(text)?;
+        let found = bundle
+            .get("resourceType")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if found != "Bundle" {
+            return Err(NodeError::InvalidRequest(format!(
+                "expected a Bundle, got a {found}"
+            )));
+        }
+        let kind = match bundle.get("type").and_then(Value::as_str) {
+            Some("transaction") => BundleKind::Transaction,
+            Some("batch") => BundleKind::Batch,
+            Some("collection") => BundleKind::Collection,
+            other => {
+                return Err(NodeError::InvalidRequest(format!(
+                    "a `{}` bundle cannot be imported: use transaction, batch or collection",
+                    other.unwrap_or("untyped")
+                )));
+            }
+        };
+        let Value::Object(mut bundle) = bundle else {
+            return Err(FhirError::NotAResource.into());
+        };
+        let raw_entries = match bundle.remove("entry") {
+            Some(Value::Array(entries)) => entries,
+            _ => Vec::new(),
+        };
+        let parsed: Vec<Result<Entry, NodeError>> = raw_entries
+            .into_iter()
+            .map(|raw| parse_entry(raw, kind))
+            .collect();
+
+        let mut summary = ImportSummary::new(kind);
+        match kind {
+            BundleKind::Transaction | BundleKind::Collection => {
+                let entries = parsed
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, entry)| entry.map_err(|e| e.in_entry(index)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let tx = self.store.write(tenant).await?;
+                let outcomes = entries::write_entries(
+                    &tx,
+                    &self.env,
+                    entries,
+                    OnIdentifierMatch::UpdateMatched,
+                )
+                .await?;
+                tx.commit().await?;
+                outcomes.iter().for_each(|o| summary.count(o));
+            }
+            BundleKind::Batch => {
+                for (index, entry) in parsed.into_iter().enumerate() {
+                    match self.write_batch_entry(tenant, entry).await {
+                        Ok(outcome) => summary.count(&outcome),
+                        Err(NodeError::Store(e)) => return Err(NodeError::Store(e)),
+                        Err(e) => {
+                            summary.failed.push((index, e.without_entry().to_string()));
+                            summary.locations.push(String::new());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(summary)
+    }
+
+    async fn write_batch_entry(
+        &self,
+        tenant: &TenantId,
+        entry: Result<Entry, NodeError>,
+    ) -> Result<Outcome, NodeError> {
+        let tx = self.store.write(tenant).await?;
+        let mut outcomes = entries::write_entries(
+            &tx,
+            &self.env,
+            vec![entry?],
+            OnIdentifierMatch::UpdateMatched,
+        )
+        .await?;
+        tx.commit().await?;
+        outcomes
+            .pop()
+            .ok_or_else(|| NodeError::InvalidRequest("nothing was written".into()))
+    }
+}
+
+/// Read one bundle entry: its resource, fullUrl and request.
+fn parse_entry(raw: Value, kind: BundleKind) -> Result<Entry, NodeError> {
+    let Value::Object(mut raw) = raw else {
+        return Err(NodeError::InvalidRequest(
+            "an entry must be an object".into(),
+        ));
+    };
+    let resource = raw
+        .remove("resource")
+        .ok_or_else(|| NodeError::InvalidRequest("the entry has no resource".into()))?;
+    let resource_type = continuum_fhir::resource_type_of(&resource)?.to_owned();
+    let full_url = raw
+        .get("fullUrl")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let request = raw.get("request");
+    let field = |name: &str| request.and_then(|r| r.get(name)).and_then(Value::as_str);
+    let method = match (kind, field("method")) {
+        (BundleKind::Collection, _) | (_, Some("POST")) => match field("ifNoneExist") {
+            Some(query) if kind != BundleKind::Collection => Method::CreateIfNoneExist {
+                query: query.to_owned(),
+            },
+            _ => Method::Create,
+        },
+        (_, Some("PUT")) => {
+            let url = field("url").unwrap_or_default();
+            let id = match url.split_once('/') {
+                Some((ty, id))
+                    if ty == resource_type && !id.is_empty() && !id.contains(['/', '?']) =>
+                {
+                    id
+                }
+                _ => {
+                    return Err(NodeError::InvalidRequest(format!(
+                        "PUT `{url}`: only `{resource_type}/<id>` is supported"
+                    )));
+                }
+            };
+            if !is_fhir_id(id) {
+                return Err(NodeError::InvalidRequest(format!(
+                    "`{id}` is not a valid FHIR id"
+                )));
+            }
+            let if_match_version = field("ifMatch").and_then(parse_etag);
+            Method::Update {
+                id: id.to_owned(),
+                if_match_version,
+                must_exist: false,
+            }
+        }
+        (_, Some(other)) => {
+            return Err(NodeError::InvalidRequest(format!(
+                "request method {other} is not supported in an import (use POST or PUT)"
+            )));
+        }
+        (_, None) => return Err(NodeError::InvalidRequest("the entry has no request".into())),
+    };
+    Ok(Entry {
+        resource,
+        resource_type,
+        full_url,
+        method,
+    })
+}
+
+/// `W/"3"` → 3.
+fn parse_etag(etag: &str) -> Option<u64> {
+    etag.trim_start_matches("W/").trim_matches('"').parse().ok()
+}
+
+fn is_fhir_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}

@@ -1,0 +1,152 @@
+//! Turning a resource into a stored version: its id and `meta`, its
+//! security labels, and what it is indexed and filed under.
+
+use continuum_fhir::{apply_labels, compartment, search};
+use serde_json::{Map, Value};
+
+use crate::store::{NewVersion, StoredRow};
+
+/// Search parameter under which an entry's `urn:uuid:` fullUrl is kept, so
+/// that importing the same bundle again finds what it stored the first time.
+pub const SOURCE_URL: &str = "source-url";
+
+/// Stamp `resource` as version `version_id` of `resource_type/id`.
+pub fn stamp(
+    mut resource: Value,
+    resource_type: &str,
+    id: &str,
+    version_id: u64,
+    last_updated: &str,
+    source_url: Option<&str>,
+    supersedes: Option<StoredRow>,
+) -> NewVersion {
+    set_identity(&mut resource, id);
+    let labels = apply_labels(&mut resource);
+    set_stamp(&mut resource, version_id, last_updated);
+    let mut tokens = search::tokens(&resource);
+    if let Some(url) = source_url {
+        tokens.push((SOURCE_URL, url.to_owned()));
+    }
+    NewVersion {
+        resource_type: resource_type.to_owned(),
+        id: id.to_owned(),
+        version_id,
+        last_updated: last_updated.to_owned(),
+        patient_id: compartment::patient_id(&resource).map(str::to_owned),
+        clinical_date: compartment::clinical_date(&resource).map(str::to_owned),
+        labels: labels
+            .iter()
+            .map(|l| l.code())
+            .collect::<Vec<_>>()
+            .join(","),
+        content: resource.to_string(),
+        tokens,
+        supersedes,
+    }
+}
+
+/// Whether `candidate` (labelled, with `id` set) says the same as the stored
+/// version: everything but the version stamp is compared.
+pub fn is_unchanged(stored: &StoredRow, candidate: &Value) -> bool {
+    let Ok(mut stored) = serde_json::from_str::<Value>(&stored.content) else {
+        return false;
+    };
+    let mut candidate = candidate.clone();
+    strip_stamp(&mut stored);
+    strip_stamp(&mut candidate);
+    stored == candidate
+}
+
+/// Prepare an incoming resource for comparison with a stored one: same id,
+/// same labels as it would be stored with.
+pub fn comparable(mut resource: Value, id: &str) -> Value {
+    set_identity(&mut resource, id);
+    apply_labels(&mut resource);
+    resource
+}
+
+fn set_identity(resource: &mut Value, id: &str) {
+    if let Value::Object(map) = resource {
+        map.insert("id".into(), Value::String(id.to_owned()));
+    }
+}
+
+/// Set `meta.versionId` and `meta.lastUpdated`, keeping the rest of `meta`
+/// (profiles, tags, security labels). Resources are always JSON objects by
+/// the time they are stamped: validation refuses anything else.
+fn set_stamp(resource: &mut Value, version_id: u64, last_updated: &str) {
+    let Value::Object(map) = resource else { return };
+    let meta = map
+        .entry("meta")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(meta) = meta {
+        meta.insert("versionId".into(), Value::String(version_id.to_string()));
+        meta.insert("lastUpdated".into(), Value::String(last_updated.to_owned()));
+    }
+}
+
+fn strip_stamp(resource: &mut Value) {
+    if let Some(Value::Object(meta)) = resource.get_mut("meta") {
+        meta.remove("versionId");
+        meta.remove("lastUpdated");
+        if meta.is_empty()
+            && let Value::Object(map) = resource
+        {
+            map.remove("meta");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_version_carries_id_stamp_labels_and_filing() {
+        let obs = json!({"resourceType": "Observation", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "25836-8"}]},
+            "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2021-02-03T04:05:06Z"});
+        let v = stamp(
+            obs,
+            "Observation",
+            "o1",
+            2,
+            "2026-01-01T00:00:00.000Z",
+            None,
+            None,
+        );
+        let content: Value = serde_json::from_str(&v.content).unwrap_or_default();
+        assert_eq!(content["id"], "o1");
+        assert_eq!(content["meta"]["versionId"], "2");
+        assert_eq!(v.labels, "HIV");
+        assert_eq!(v.patient_id.as_deref(), Some("p1"));
+        assert_eq!(v.clinical_date.as_deref(), Some("2021-02-03"));
+    }
+
+    #[test]
+    fn only_the_stamp_is_ignored_when_comparing() {
+        let patient = json!({"resourceType": "Patient", "gender": "female"});
+        let v = stamp(
+            patient.clone(),
+            "Patient",
+            "p",
+            1,
+            "2026-01-01T00:00:00.000Z",
+            None,
+            None,
+        );
+        let stored = StoredRow {
+            resource_type: v.resource_type,
+            id: v.id,
+            version_id: 1,
+            last_updated: v.last_updated,
+            patient_id: None,
+            labels: v.labels,
+            content: v.content,
+        };
+        assert!(is_unchanged(&stored, &comparable(patient, "p")));
+        let changed = json!({"resourceType": "Patient", "gender": "male"});
+        assert!(!is_unchanged(&stored, &comparable(changed, "p")));
+    }
+}

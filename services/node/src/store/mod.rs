@@ -1,0 +1,143 @@
+//! The node's storage: FHIR resources with every past version, and the
+//! search index, on SQLite or PostgreSQL.
+//!
+//! Every query goes through a [`TenantTx`], a transaction bound to one tenant:
+//! its methods add the tenant to every statement, and the tables themselves
+//! are private to this module, so an unscoped query cannot be written by
+//! accident. On PostgreSQL each transaction also switches to a role subject
+//! to row-level security and names its tenant, so a forgotten filter would
+//! still see no other tenant's rows.
+
+mod entities;
+mod tenant_tx;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+
+use continuum_migrations::{MigratorTrait, NodeMigrator};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait, Set,
+    TransactionTrait,
+};
+use thiserror::Error;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::tenant::TenantId;
+pub use tenant_tx::{NewVersion, PatientCriteria, StoredRow, TenantTx};
+
+/// A storage failure. Never carries row content.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl From<DbErr> for StoreError {
+    fn from(err: DbErr) -> Self {
+        match err {
+            DbErr::Conn(e) => StoreError::Unavailable(e.to_string()),
+            DbErr::ConnectionAcquire(e) => StoreError::Unavailable(e.to_string()),
+            other => StoreError::Database(other.to_string()),
+        }
+    }
+}
+
+/// The node's database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    /// One writer per tenant at a time, so that matching incoming resources
+    /// to stored ones (by identifier) and writing them cannot interleave.
+    write_locks: Arc<StdMutex<HashMap<TenantId, Arc<Mutex<()>>>>>,
+}
+
+impl Store {
+    /// Connect, and bring the schema up to date.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let mut options = ConnectOptions::new(url);
+        options
+            .sqlx_logging(false)
+            .acquire_timeout(Duration::from_secs(10));
+        if url.starts_with("sqlite:") {
+            // WAL lets readers run beside the one writer; NORMAL sync in WAL
+            // mode loses no committed transaction on a process crash.
+            options.max_connections(4).map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        } else {
+            options.max_connections(16);
+        }
+        let db = Database::connect(options).await.map_err(StoreError::from)?;
+        NodeMigrator::up(&db, None).await?;
+        Ok(Store {
+            db,
+            write_locks: Arc::default(),
+        })
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Record the configured tenants (names may change; ids never do).
+    pub async fn sync_tenants<'a>(
+        &self,
+        tenants: impl IntoIterator<Item = (&'a TenantId, &'a str)>,
+    ) -> Result<(), StoreError> {
+        let rows: Vec<_> = tenants
+            .into_iter()
+            .map(|(id, name)| entities::tenants::ActiveModel {
+                id: Set(id.as_str().to_owned()),
+                name: Set(name.to_owned()),
+            })
+            .collect();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        entities::tenants::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(entities::tenants::Column::Id)
+                    .update_column(entities::tenants::Column::Name)
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// A read transaction for `tenant`.
+    pub async fn read(&self, tenant: &TenantId) -> Result<TenantTx, StoreError> {
+        let tx = self.db.begin().await?;
+        TenantTx::begin(tx, tenant.clone(), None).await
+    }
+
+    /// A write transaction for `tenant`: waits for the tenant's other writers.
+    pub async fn write(&self, tenant: &TenantId) -> Result<TenantTx, StoreError> {
+        let guard = self.write_lock(tenant).await;
+        let tx = self.db.begin().await?;
+        TenantTx::begin(tx, tenant.clone(), Some(guard)).await
+    }
+
+    async fn write_lock(&self, tenant: &TenantId) -> OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.write_locks.lock().unwrap_or_else(|e| e.into_inner());
+            locks.entry(tenant.clone()).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+
+    /// Close the connection pool (lets SQLite checkpoint its WAL).
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await.map_err(StoreError::from)
+    }
+}

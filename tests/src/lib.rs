@@ -1,0 +1,79 @@
+//! Test support for Continuum's end-to-end tests: start real `continuum`
+//! processes with generated configuration and talk to them through their
+//! public interfaces only.
+
+#![forbid(unsafe_code)]
+
+pub mod node;
+pub mod postgres;
+
+use std::path::PathBuf;
+
+/// The `continuum` binary under test: `CONTINUUM_BIN`, or the one cargo built
+/// beside this test executable (`tests/run` builds it first).
+pub fn continuum_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("CONTINUUM_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>/continuum
+    let bin = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|profile| profile.join("continuum"))
+        .expect("target folder");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p continuum` (tests/run does)",
+        bin.display()
+    );
+    bin
+}
+
+/// Import one bundle through the clinical API, returning its result or the error status.
+pub async fn import(
+    client: &mut node::Client,
+    bundle: &serde_json::Value,
+) -> Result<continuum_proto::node::v1::ImportBundleResult, tonic::Status> {
+    use tokio_stream::StreamExt;
+    let request = continuum_proto::node::v1::ImportBundleRequest {
+        bundle_json: bundle.to_string(),
+        label: "test".into(),
+    };
+    let mut results = client
+        .import_bundles(tokio_stream::iter([request]))
+        .await?
+        .into_inner();
+    results
+        .next()
+        .await
+        .unwrap_or_else(|| Err(tonic::Status::unknown("no result")))
+}
+
+/// A Patient with an MRN from `system`.
+pub fn patient(family: &str, given: &str, mrn: &str) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "Patient",
+        "identifier": [{"system": "urn:oid:1.2.3.4.5.mrn", "value": mrn}],
+        "name": [{"family": family, "given": [given]}],
+        "gender": "female",
+        "birthDate": "1980-02-29"
+    })
+}
+
+/// The id and resource type of every entry of an exported bundle.
+pub fn entry_keys(bundle_json: &str) -> Vec<String> {
+    let bundle: serde_json::Value = serde_json::from_str(bundle_json).expect("bundle json");
+    bundle["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            format!(
+                "{}/{}",
+                e["resource"]["resourceType"].as_str().unwrap_or("?"),
+                e["resource"]["id"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
+}

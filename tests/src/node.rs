@@ -1,0 +1,139 @@
+//! A real node process with two tenants, and clients that call it as each.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use continuum_proto::node::v1::clinical_client::ClinicalClient;
+use tonic::metadata::MetadataValue;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use tonic::{Request, Status};
+
+use crate::continuum_bin;
+
+/// Tenants every test node hosts, with their service credentials.
+pub const TENANTS: &[(&str, &str)] = &[
+    ("clinic-a", "secret-of-clinic-a-0123456789abcdef"),
+    ("clinic-b", "secret-of-clinic-b-0123456789abcdef"),
+];
+
+type Authorize = Box<dyn FnMut(Request<()>) -> Result<Request<()>, Status> + Send>;
+pub type Client = ClinicalClient<InterceptedService<Channel, Authorize>>;
+
+/// A `continuum node` child process, killed when dropped.
+#[derive(Debug)]
+pub struct TestNode {
+    child: Child,
+    pub endpoint: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestNode {
+    /// A node on SQLite in a fresh folder.
+    pub fn start() -> TestNode {
+        Self::start_with(None, 64 * 1024 * 1024)
+    }
+
+    /// A node on the given database, accepting messages up to `max_message_bytes`.
+    pub fn start_with(database_url: Option<&str>, max_message_bytes: usize) -> TestNode {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = format!(
+            "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\nmax_message_bytes = {max_message_bytes}\n",
+            dir.path().join("data").display()
+        );
+        if let Some(url) = database_url {
+            config.push_str(&format!("database_url = \"{url}\"\n"));
+        }
+        for (tenant, secret) in TENANTS {
+            config.push_str(&format!(
+                "\n[[tenants]]\nid = \"{tenant}\"\nname = \"{tenant}\"\n[[tenants.credentials]]\n\
+                 name = \"test-service\"\nsecret_sha256 = \"{}\"\n",
+                sha256_hex(secret)
+            ));
+        }
+        let config_path = dir.path().join("node.toml");
+        std::fs::write(&config_path, config).expect("write config");
+        let mut child = Command::new(continuum_bin())
+            .args(["node", "--config"])
+            .arg(&config_path)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start continuum node");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read node output");
+        let addr = line
+            .trim()
+            .strip_prefix("node listening on ")
+            .unwrap_or_else(|| panic!("the node did not start: {line:?}"))
+            .to_owned();
+        TestNode {
+            child,
+            endpoint: format!("http://{addr}"),
+            dir,
+        }
+    }
+
+    /// A client acting for `tenant` with its own credential.
+    pub async fn client(&self, tenant: &str) -> Client {
+        let secret = TENANTS
+            .iter()
+            .find(|(t, _)| *t == tenant)
+            .map_or("", |(_, s)| *s);
+        self.client_with(Some(tenant), Some(secret)).await
+    }
+
+    /// A client sending exactly the given tenant and credential (or none).
+    pub async fn client_with(&self, tenant: Option<&str>, secret: Option<&str>) -> Client {
+        let channel = Channel::from_shared(self.endpoint.clone())
+            .expect("endpoint")
+            .connect()
+            .await
+            .expect("connect to node");
+        let tenant: Option<MetadataValue<_>> = tenant.map(|t| t.parse().expect("tenant"));
+        let bearer: Option<MetadataValue<_>> =
+            secret.map(|s| format!("Bearer {s}").parse().expect("secret"));
+        let authorize: Authorize = Box::new(move |mut request: Request<()>| {
+            if let Some(t) = &tenant {
+                request.metadata_mut().insert("continuum-tenant", t.clone());
+            }
+            if let Some(b) = &bearer {
+                request.metadata_mut().insert("authorization", b.clone());
+            }
+            Ok(request)
+        });
+        ClinicalClient::with_interceptor(channel, authorize)
+            .max_decoding_message_size(256 * 1024 * 1024)
+            .max_encoding_message_size(256 * 1024 * 1024)
+    }
+}
+
+impl Drop for TestNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sha256_hex(secret: &str) -> String {
+    let out = Command::new(continuum_bin())
+        .args(["credential", "hash"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(secret.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("continuum credential hash");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}

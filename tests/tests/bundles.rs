@@ -1,0 +1,355 @@
+//! Bundle import through the clinical API: Synthea-shaped transactions,
+//! idempotent re-import, all-or-nothing transactions, batches, and precise
+//! errors for bad input.
+
+use continuum_e2e::node::TestNode;
+use continuum_e2e::postgres::TestDatabase;
+use continuum_e2e::{entry_keys, import, patient};
+use continuum_proto::node::v1 as pb;
+use continuum_synth::{RecordSize, patient_bundle};
+use serde_json::json;
+use tonic::Code;
+
+async fn first_patient_id(
+    client: &mut continuum_e2e::node::Client,
+    identifier: &str,
+) -> Option<String> {
+    let found = client
+        .search_patients(pb::SearchPatientsRequest {
+            identifier: identifier.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("search")
+        .into_inner();
+    found.patients.first().map(|p| p.id.clone())
+}
+
+fn mrn_of(bundle: &serde_json::Value) -> String {
+    let patient = bundle["entry"]
+        .as_array()
+        .and_then(|entries| {
+            entries
+                .iter()
+                .find(|e| e["resource"]["resourceType"] == "Patient")
+        })
+        .expect("a patient entry");
+    let id = &patient["resource"]["identifier"][0];
+    format!(
+        "{}|{}",
+        id["system"].as_str().unwrap_or(""),
+        id["value"].as_str().unwrap_or("")
+    )
+}
+
+async fn reimport_changes_nothing(node: &TestNode) {
+    let mut client = node.client("clinic-a").await;
+    let bundle = patient_bundle(7, 0, RecordSize::Typical);
+    let entries = bundle["entry"].as_array().map_or(0, Vec::len) as u32;
+
+    let first = import(&mut client, &bundle).await.expect("first import");
+    assert_eq!(first.created, entries, "every entry is stored");
+    let patient_id = first_patient_id(&mut client, &mrn_of(&bundle))
+        .await
+        .expect("patient stored");
+    let before = client
+        .export_patient(pb::ExportPatientRequest {
+            patient_id: patient_id.clone(),
+        })
+        .await
+        .expect("export")
+        .into_inner();
+
+    let second = import(&mut client, &bundle).await.expect("second import");
+    assert_eq!(
+        (second.created, second.updated, second.unchanged),
+        (0, 0, entries)
+    );
+    assert_eq!(
+        second.locations, first.locations,
+        "the same resources, the same versions"
+    );
+    let after = client
+        .export_patient(pb::ExportPatientRequest { patient_id })
+        .await
+        .expect("export again")
+        .into_inner();
+    assert_eq!(after.bundle_json, before.bundle_json);
+
+    // A changed resource gets a new version; the rest stays as it was.
+    let mut changed = bundle.clone();
+    let entries_mut = changed["entry"].as_array_mut().expect("entries");
+    let patient_entry = entries_mut
+        .iter_mut()
+        .find(|e| e["resource"]["resourceType"] == "Patient")
+        .expect("patient entry");
+    patient_entry["resource"]["gender"] = json!("unknown");
+    let third = import(&mut client, &changed)
+        .await
+        .expect("import with a change");
+    assert_eq!((third.created, third.updated), (0, 1));
+}
+
+#[tokio::test]
+async fn reimporting_a_bundle_duplicates_nothing_on_sqlite() {
+    reimport_changes_nothing(&TestNode::start()).await;
+}
+
+#[tokio::test]
+async fn reimporting_a_bundle_duplicates_nothing_on_postgres() {
+    let db = TestDatabase::create();
+    reimport_changes_nothing(&TestNode::start_with(Some(&db.url), 64 * 1024 * 1024)).await;
+}
+
+async fn failed_transaction_writes_nothing(node: &TestNode) {
+    let mut client = node.client("clinic-a").await;
+    let mut bundle = patient_bundle(11, 3, RecordSize::Small);
+    let mrn = mrn_of(&bundle);
+    // The last entry points at a patient that exists nowhere.
+    bundle["entry"]
+        .as_array_mut()
+        .expect("entries")
+        .push(json!({
+        "fullUrl": "urn:uuid:7d4a7f2c-0000-4000-8000-000000000001",
+        "resource": {"resourceType": "Observation", "status": "final", "code": {"text": "x"},
+                     "subject": {"reference": "Patient/does-not-exist"}},
+        "request": {"method": "POST", "url": "Observation"}}));
+    let last = bundle["entry"].as_array().map_or(0, Vec::len) - 1;
+
+    let err = import(&mut client, &bundle)
+        .await
+        .expect_err("a dangling reference fails the bundle");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(
+        err.message().contains(&format!("entry {last}"))
+            && err.message().contains("Observation.subject.reference")
+            && err.message().contains("Patient/does-not-exist"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(
+        first_patient_id(&mut client, &mrn).await,
+        None,
+        "nothing was written"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_transaction_writes_nothing_on_sqlite() {
+    failed_transaction_writes_nothing(&TestNode::start()).await;
+}
+
+#[tokio::test]
+async fn a_failed_transaction_writes_nothing_on_postgres() {
+    let db = TestDatabase::create();
+    failed_transaction_writes_nothing(&TestNode::start_with(Some(&db.url), 64 * 1024 * 1024)).await;
+}
+
+#[tokio::test]
+async fn batch_entries_succeed_or_fail_on_their_own() {
+    let node = TestNode::start();
+    let mut client = node.client("clinic-a").await;
+    let bundle = json!({"resourceType": "Bundle", "type": "batch", "entry": [
+        {"resource": patient("Batch", "One", "B-1"), "request": {"method": "POST", "url": "Patient"}},
+        {"resource": {"resourceType": "Observation", "status": "final", "code": {"text": "x"},
+                      "subject": {"reference": "Patient/nobody"}},
+         "request": {"method": "POST", "url": "Observation"}},
+        {"resource": patient("Batch", "Two", "B-2"), "request": {"method": "DELETE", "url": "Patient/x"}},
+        {"resource": patient("Batch", "Three", "B-3"), "request": {"method": "POST", "url": "Patient"}}]});
+    let result = import(&mut client, &bundle).await.expect("batch import");
+    assert_eq!(result.created, 2);
+    let failed: Vec<u32> = result.failed.iter().map(|f| f.entry).collect();
+    assert_eq!(failed, [1, 2]);
+    assert!(result.failed[0].message.contains("Patient/nobody"));
+    assert!(result.failed[1].message.contains("DELETE"));
+}
+
+#[tokio::test]
+async fn references_between_entries_and_conditional_references_resolve() {
+    let node = TestNode::start();
+    let mut client = node.client("clinic-a").await;
+    let bundle = patient_bundle(3, 1, RecordSize::Small);
+    let result = import(&mut client, &bundle).await.expect("import");
+    assert!(result.created > 5);
+    let patient_id = first_patient_id(&mut client, &mrn_of(&bundle))
+        .await
+        .expect("patient");
+    let export = client
+        .export_patient(pb::ExportPatientRequest {
+            patient_id: patient_id.clone(),
+        })
+        .await
+        .expect("export")
+        .into_inner();
+    assert!(
+        !export.bundle_json.contains("urn:uuid:"),
+        "placeholders were rewritten"
+    );
+    assert!(
+        !export.bundle_json.contains("?identifier="),
+        "conditional references were resolved"
+    );
+    assert!(
+        export
+            .bundle_json
+            .contains(&format!("\"Patient/{patient_id}\""))
+    );
+    let keys = entry_keys(&export.bundle_json);
+    assert_eq!(keys[0], format!("Patient/{patient_id}"));
+
+    // The organization created conditionally in the first bundle is reused by the next.
+    let other = patient_bundle(3, 2, RecordSize::Small);
+    import(&mut client, &other).await.expect("second patient");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_precise_error_and_writes_nothing() {
+    let node = TestNode::start_with(None, 128 * 1024);
+    let mut client = node.client("clinic-a").await;
+    let create = |json: String| pb::CreateResourceRequest {
+        resource_json: json,
+    };
+
+    let cases = [
+        (
+            "{\"resourceType\": \"Patient\",",
+            Code::InvalidArgument,
+            "not valid JSON",
+        ),
+        (
+            "{\"resourceType\": \"Pateint\"}",
+            Code::InvalidArgument,
+            "`Pateint` is not a FHIR R4 resource type",
+        ),
+        (
+            "{\"resourceType\": \"Patient\", \"birthDate\": \"1980-02-30\"}",
+            Code::InvalidArgument,
+            "Patient.birthDate",
+        ),
+        (
+            "{\"resourceType\": \"Patient\", \"colour\": \"blue\"}",
+            Code::InvalidArgument,
+            "Patient.colour",
+        ),
+        (
+            "{\"resourceType\": \"Observation\", \"status\": \"final\", \"code\": {\"text\": \"x\"}, \"subject\": {\"reference\": \"Patient/ghost\"}}",
+            Code::InvalidArgument,
+            "Observation.subject.reference: `Patient/ghost` does not exist",
+        ),
+    ];
+    for (json, code, message) in cases {
+        let err = client
+            .create_resource(create(json.into()))
+            .await
+            .expect_err(json);
+        assert_eq!(err.code(), code, "{json}: {}", err.message());
+        assert!(err.message().contains(message), "{json}: {}", err.message());
+    }
+    let err = client
+        .register_patient(create(
+            json!({"resourceType": "Observation", "status": "final", "code": {"text": "x"}})
+                .to_string(),
+        ))
+        .await
+        .expect_err("registering an Observation as a patient");
+    assert!(
+        err.message().contains("expected a Patient resource"),
+        "{}",
+        err.message()
+    );
+
+    let big = patient("Big", &"x".repeat(200 * 1024), "BIG-1");
+    let err = client
+        .register_patient(create(big.to_string()))
+        .await
+        .expect_err("oversize");
+    assert_eq!(err.code(), Code::OutOfRange, "{}", err.message());
+
+    let err = import(
+        &mut client,
+        &json!({"resourceType": "Bundle", "type": "searchset"}),
+    )
+    .await
+    .expect_err("searchset");
+    assert!(
+        err.message()
+            .contains("`searchset` bundle cannot be imported"),
+        "{}",
+        err.message()
+    );
+
+    let found = client
+        .search_patients(pb::SearchPatientsRequest {
+            name: "big".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("search")
+        .into_inner();
+    assert!(found.patients.is_empty());
+}
+
+#[tokio::test]
+async fn every_update_is_a_new_version_and_history_is_kept() {
+    let node = TestNode::start();
+    let mut client = node.client("clinic-a").await;
+    let created = client
+        .register_patient(pb::CreateResourceRequest {
+            resource_json: patient("Versioned", "Vera", "V-1").to_string(),
+        })
+        .await
+        .expect("register")
+        .into_inner();
+    assert_eq!(created.version, 1);
+    let again = client
+        .register_patient(pb::CreateResourceRequest {
+            resource_json: patient("Versioned", "Vera", "V-1").to_string(),
+        })
+        .await
+        .expect_err("the same MRN twice");
+    assert_eq!(again.code(), Code::AlreadyExists);
+
+    let mut next = patient("Versioned", "Veronica", "V-1");
+    next["id"] = json!(created.id);
+    let update = |if_match_version| pb::UpdateResourceRequest {
+        resource_type: "Patient".into(),
+        id: created.id.clone(),
+        resource_json: next.to_string(),
+        if_match_version,
+    };
+    let v2 = client
+        .update_patient(update(Some(1)))
+        .await
+        .expect("update")
+        .into_inner();
+    assert_eq!(v2.version, 2);
+    let stale = client
+        .update_patient(update(Some(1)))
+        .await
+        .expect_err("stale version");
+    assert_eq!(stale.code(), Code::FailedPrecondition);
+
+    let key = pb::ResourceKey {
+        resource_type: "Patient".into(),
+        id: created.id.clone(),
+    };
+    let history = client
+        .get_resource_history(key.clone())
+        .await
+        .expect("history")
+        .into_inner();
+    let versions: Vec<u64> = history.versions.iter().map(|v| v.version).collect();
+    assert_eq!(versions, [2, 1]);
+    assert!(history.versions[1].resource_json.contains("Vera\""));
+    let v1 = client
+        .get_resource(pb::GetResourceRequest {
+            key: Some(key),
+            version: Some(1),
+        })
+        .await
+        .expect("version 1")
+        .into_inner();
+    let v1: serde_json::Value = serde_json::from_str(&v1.resource_json).expect("json");
+    assert_eq!(v1["meta"]["versionId"], "1");
+    assert_eq!(v1["name"][0]["given"][0], "Vera");
+}
