@@ -3,11 +3,10 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
+use continuum_proto::CallCredentials;
+use continuum_proto::node::v1::AuthorizedClinicalClient;
 use continuum_proto::node::v1::clinical_client::ClinicalClient;
-use tonic::metadata::MetadataValue;
-use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
-use tonic::{Request, Status};
 
 use crate::continuum_bin;
 
@@ -17,8 +16,7 @@ pub const TENANTS: &[(&str, &str)] = &[
     ("clinic-b", "secret-of-clinic-b-0123456789abcdef"),
 ];
 
-type Authorize = Box<dyn FnMut(Request<()>) -> Result<Request<()>, Status> + Send>;
-pub type Client = ClinicalClient<InterceptedService<Channel, Authorize>>;
+pub type Client = AuthorizedClinicalClient;
 
 /// A `continuum node` child process, killed when dropped.
 #[derive(Debug)]
@@ -91,22 +89,14 @@ impl TestNode {
     pub async fn client_with(&self, tenant: Option<&str>, secret: Option<&str>) -> Client {
         let channel = Channel::from_shared(self.endpoint.clone())
             .expect("endpoint")
+            .tcp_nodelay(true)
+            .initial_stream_window_size(4 << 20)
+            .initial_connection_window_size(16 << 20)
             .connect()
             .await
             .expect("connect to node");
-        let tenant: Option<MetadataValue<_>> = tenant.map(|t| t.parse().expect("tenant"));
-        let bearer: Option<MetadataValue<_>> =
-            secret.map(|s| format!("Bearer {s}").parse().expect("secret"));
-        let authorize: Authorize = Box::new(move |mut request: Request<()>| {
-            if let Some(t) = &tenant {
-                request.metadata_mut().insert("continuum-tenant", t.clone());
-            }
-            if let Some(b) = &bearer {
-                request.metadata_mut().insert("authorization", b.clone());
-            }
-            Ok(request)
-        });
-        ClinicalClient::with_interceptor(channel, authorize)
+        let credentials = CallCredentials::partial(tenant, secret).expect("ascii metadata");
+        ClinicalClient::with_interceptor(channel, credentials)
             .max_decoding_message_size(256 * 1024 * 1024)
             .max_encoding_message_size(256 * 1024 * 1024)
     }

@@ -79,7 +79,7 @@ async fn tenants_cannot_reach_each_others_records(node: &TestNode) {
                 .expect("search")
                 .into_inner();
             let ids: Vec<_> = found.patients.iter().map(|p| p.id.clone()).collect();
-            assert_eq!(ids, [own.clone()]);
+            assert_eq!(ids, std::slice::from_ref(own));
         }
         let by_name = client
             .search_patients(pb::SearchPatientsRequest {

@@ -2,11 +2,10 @@
 //! sends the tenant and credential with every call.
 
 use clap::Args;
+use continuum_proto::CallCredentials;
+use continuum_proto::node::v1::AuthorizedClinicalClient;
 use continuum_proto::node::v1::clinical_client::ClinicalClient;
-use tonic::metadata::MetadataValue;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
-use tonic::{Request, Status};
+use tonic::transport::Endpoint;
 
 /// Largest message the tools send or accept (a whole exported record).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
@@ -25,29 +24,19 @@ pub struct NodeTarget {
     pub token: String,
 }
 
-pub type Client = ClinicalClient<
-    InterceptedService<Channel, Box<dyn FnMut(Request<()>) -> Result<Request<()>, Status> + Send>>,
->;
+pub type Client = AuthorizedClinicalClient;
 
 impl NodeTarget {
     pub async fn connect(&self) -> anyhow::Result<Client> {
         let channel = Endpoint::from_shared(self.node.clone())?
+            .tcp_nodelay(true)
+            .initial_stream_window_size(continuum_node::STREAM_WINDOW_BYTES)
+            .initial_connection_window_size(continuum_node::CONNECTION_WINDOW_BYTES)
             .connect()
             .await
             .map_err(|e| anyhow::anyhow!("cannot reach the node at {}: {e}", self.node))?;
-        let tenant: MetadataValue<_> = self.tenant.parse()?;
-        let bearer: MetadataValue<_> = format!("Bearer {}", self.token).parse()?;
-        let authorize: Box<dyn FnMut(Request<()>) -> Result<Request<()>, Status> + Send> =
-            Box::new(move |mut request: Request<()>| {
-                request
-                    .metadata_mut()
-                    .insert("continuum-tenant", tenant.clone());
-                request
-                    .metadata_mut()
-                    .insert("authorization", bearer.clone());
-                Ok(request)
-            });
-        Ok(ClinicalClient::with_interceptor(channel, authorize)
+        let credentials = CallCredentials::new(&self.tenant, &self.token)?;
+        Ok(ClinicalClient::with_interceptor(channel, credentials)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES))
     }

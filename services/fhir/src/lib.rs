@@ -12,6 +12,7 @@
 pub mod compartment;
 mod error;
 pub mod labels;
+pub mod path;
 pub mod references;
 pub mod search;
 mod validate;

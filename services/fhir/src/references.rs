@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::path::ElementPath;
+
 /// What a `Reference.reference` string points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target<'a> {
@@ -58,40 +60,16 @@ impl<'a> Target<'a> {
     }
 }
 
-/// Call `visit` with the JSON path and the string of every `reference` in the
-/// resource, in document order.
-pub fn for_each(resource: &Value, visit: &mut impl FnMut(&str, &str)) {
-    fn walk(value: &Value, path: &mut String, visit: &mut impl FnMut(&str, &str)) {
-        match value {
-            Value::Object(map) => {
-                for (key, child) in map {
-                    let len = path.len();
-                    path.push('.');
-                    path.push_str(key);
-                    match (key.as_str(), child) {
-                        ("reference", Value::String(reference)) => visit(path, reference),
-                        _ => walk(child, path, visit),
-                    }
-                    path.truncate(len);
-                }
-            }
-            Value::Array(items) => {
-                for (index, child) in items.iter().enumerate() {
-                    let len = path.len();
-                    path.push_str(&format!("[{index}]"));
-                    walk(child, path, visit);
-                    path.truncate(len);
-                }
-            }
-            _ => {}
+/// Call `visit` with the element path and the string of every `reference`
+/// in the resource, in document order.
+pub fn for_each<'a>(resource: &'a Value, visit: &mut impl FnMut(&ElementPath<'a>, &'a str)) {
+    crate::path::walk(resource, &mut |path, key, value| match (key, value) {
+        (Some("reference"), Value::String(reference)) => {
+            visit(path, reference);
+            false
         }
-    }
-    let mut path = resource
-        .get("resourceType")
-        .and_then(Value::as_str)
-        .unwrap_or("Resource")
-        .to_owned();
-    walk(resource, &mut path, visit);
+        _ => true,
+    });
 }
 
 /// Rewrite every `reference` string in place: `rewrite` returns the new
@@ -164,7 +142,7 @@ mod tests {
             "hasMember": [{"reference": "Observation/2"}, {"display": "no reference"}]});
         let mut found = Vec::new();
         for_each(&obs, &mut |path, r| {
-            found.push((path.to_owned(), r.to_owned()))
+            found.push((path.to_string(), r.to_owned()))
         });
         assert_eq!(
             found,

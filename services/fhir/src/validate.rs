@@ -20,45 +20,25 @@ mod strict {
 
     /// Add a message per problem, with the element's path, to `errors`.
     pub fn check(value: &Value, errors: &mut Vec<String>) {
-        let root = value
-            .get("resourceType")
-            .and_then(Value::as_str)
-            .unwrap_or("Resource");
-        walk(value, &mut root.to_owned(), errors);
-    }
-
-    fn walk(value: &Value, path: &mut String, errors: &mut Vec<String>) {
-        match value {
-            Value::Object(map) => {
-                if map.contains_key("resourceType")
-                    && let Some(id) = map.get("id").and_then(Value::as_str)
-                    && !fhirkit::primitive::is_id(id)
-                {
-                    errors.push(format!(
-                        "{path}.id: `{id}` is not a valid id ([A-Za-z0-9-.], 1-64)"
-                    ));
+        crate::path::walk(value, &mut |path, _, value| {
+            match value {
+                Value::Object(map) => {
+                    if map.contains_key("resourceType")
+                        && let Some(id) = map.get("id").and_then(Value::as_str)
+                        && !fhirkit::primitive::is_id(id)
+                    {
+                        errors.push(format!(
+                            "{path}.id: `{id}` is not a valid id ([A-Za-z0-9-.], 1-64)"
+                        ));
+                    }
                 }
-                for (key, child) in map {
-                    let len = path.len();
-                    path.push('.');
-                    path.push_str(key);
-                    walk(child, path, errors);
-                    path.truncate(len);
+                Value::String(text) if looks_like_a_day(text) && !is_real_day(text) => {
+                    errors.push(format!("{path}: `{text}` is not a date on the calendar"));
                 }
+                _ => {}
             }
-            Value::Array(items) => {
-                for (index, child) in items.iter().enumerate() {
-                    let len = path.len();
-                    path.push_str(&format!("[{index}]"));
-                    walk(child, path, errors);
-                    path.truncate(len);
-                }
-            }
-            Value::String(text) if looks_like_a_day(text) && !is_real_day(text) => {
-                errors.push(format!("{path}: `{text}` is not a date on the calendar"));
-            }
-            _ => {}
-        }
+            true
+        });
     }
 
     /// `YYYY-MM-DD`, alone or starting a date-time.

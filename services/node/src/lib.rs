@@ -22,4 +22,4 @@ pub mod tenant;
 
 pub use config::NodeConfig;
 pub use error::NodeError;
-pub use server::{RunningNode, serve};
+pub use server::{CONNECTION_WINDOW_BYTES, RunningNode, STREAM_WINDOW_BYTES, serve};

@@ -7,14 +7,18 @@ use continuum_proto::node::v1::clinical_server::ClinicalServer;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::service::interceptor::InterceptedService;
+use tonic::transport::server::TcpIncoming;
 
 use crate::api::{ClinicalApi, ServiceCredentialAuth};
 use crate::records::Records;
 use crate::store::{Store, StoreError};
 use crate::tenant::Tenants;
 use crate::{NodeConfig, NodeError};
+
+/// HTTP/2 flow-control windows: large enough for a whole exported record.
+pub const STREAM_WINDOW_BYTES: u32 = 4 * 1024 * 1024;
+pub const CONNECTION_WINDOW_BYTES: u32 = 16 * 1024 * 1024;
 
 /// A node that is serving; dropping it does not stop it, [`RunningNode::stop`] does.
 #[derive(Debug)]
@@ -80,11 +84,17 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
         .max_encoding_message_size(config.max_message_bytes);
     let clinical = InterceptedService::new(clinical, ServiceCredentialAuth::new(tenants));
 
+    // Whole records and bundles are hundreds of kilobytes: without NODELAY a
+    // response's last segment waits on the peer's delayed ACK (~40 ms), and
+    // HTTP/2's default 64 KiB windows would stall every large message.
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(
         tonic::transport::Server::builder()
+            .initial_stream_window_size(STREAM_WINDOW_BYTES)
+            .initial_connection_window_size(CONNECTION_WINDOW_BYTES)
             .add_service(clinical)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
+            .serve_with_incoming_shutdown(incoming, async {
                 let _ = stopped.await;
             }),
     );

@@ -4,16 +4,22 @@
 use crate::ids::Dice;
 use rand::Rng;
 
-/// One element of a non-empty table.
+/// One element of a non-empty table, by reference.
 ///
 /// Every table in this crate is a non-empty constant; an empty one would be
 /// a bug caught by the first test that generates a patient.
-pub(crate) fn pick<'a, T>(dice: &mut Dice, items: &'a [T]) -> &'a T {
+pub(crate) fn pick_ref<'a, T>(dice: &mut Dice, items: &'a [T]) -> &'a T {
     &items[dice.random_range(0..items.len())]
 }
 
-/// One element of a non-empty table, each with a relative weight.
-pub(crate) fn pick_weighted<'a, T>(dice: &mut Dice, items: &'a [(u32, T)]) -> &'a T {
+/// One element of a non-empty table of small values.
+pub(crate) fn pick<T: Copy>(dice: &mut Dice, items: &[T]) -> T {
+    *pick_ref(dice, items)
+}
+
+/// One element of a non-empty table, each with a relative weight, by
+/// reference.
+pub(crate) fn pick_weighted_ref<'a, T>(dice: &mut Dice, items: &'a [(u32, T)]) -> &'a T {
     let total: u32 = items.iter().map(|(w, _)| w).sum();
     let mut ticket = dice.random_range(0..total.max(1));
     for (weight, item) in items {
@@ -23,6 +29,11 @@ pub(crate) fn pick_weighted<'a, T>(dice: &mut Dice, items: &'a [(u32, T)]) -> &'
         ticket -= weight;
     }
     &items[items.len() - 1].1
+}
+
+/// One element of a non-empty weighted table of small values.
+pub(crate) fn pick_weighted<T: Copy>(dice: &mut Dice, items: &[(u32, T)]) -> T {
+    *pick_weighted_ref(dice, items)
 }
 
 /// True with probability `p` (clamped to 0..=1).
@@ -65,7 +76,7 @@ mod tests {
         let mut dice = patient_dice(1, 1, PERSON_STREAM);
         let table = [(9, 'a'), (1, 'b'), (0, 'c')];
         let a = (0..1000)
-            .filter(|_| *pick_weighted(&mut dice, &table) == 'a')
+            .filter(|_| pick_weighted(&mut dice, &table) == 'a')
             .count();
         assert!((850..950).contains(&a), "{a}");
     }

@@ -25,7 +25,7 @@ use serde_json::Value;
 /// index it is depends on the seed.
 fn in_sensitive_stratum(seed: u64, index: usize) -> bool {
     let phase = mix(seed, u64::MAX) % 5;
-    (index as u64 % 5 + phase) % 5 == 0
+    (index as u64 % 5 + phase).is_multiple_of(5)
 }
 
 /// How many years of history each record size covers (less for children).
@@ -35,6 +35,16 @@ fn years_of_history(size: RecordSize) -> u64 {
         RecordSize::Typical => 12,
         RecordSize::Large => 30,
     }
+}
+
+/// The rng stream of a record size's history.
+fn history_stream(size: RecordSize) -> u64 {
+    HISTORY_STREAM
+        + match size {
+            RecordSize::Small => 0,
+            RecordSize::Typical => 1,
+            RecordSize::Large => 2,
+        }
 }
 
 /// The patient, fixed for the whole history.
@@ -89,13 +99,21 @@ pub(crate) fn write(seed: u64, index: usize, size: RecordSize) -> Value {
     let (person, patient_resource) = demographics::person(&mut person_dice, sensitive, &team);
     let mut problems = problem_list(&mut person_dice, &person, sensitive);
 
-    let mut dice = patient_dice(seed, index, HISTORY_STREAM);
+    let mut dice = patient_dice(seed, index, history_stream(size));
     let target = dice.random_range(size.entries());
     let mut record = Record::new(target);
     let organization = &team.organization;
-    record.add_conditional(&organization.uuid, organization.resource(), organization.search());
+    record.add_conditional(
+        &organization.uuid,
+        organization.resource(),
+        organization.search(),
+    );
     let practitioner = &team.practitioner;
-    record.add_conditional(&practitioner.uuid, practitioner.resource(), practitioner.search());
+    record.add_conditional(
+        &practitioner.uuid,
+        practitioner.resource(),
+        practitioner.search(),
+    );
     // The patient's id comes from the person stream: the same at every size.
     let patient = record.add(&mut person_dice, patient_resource);
 
@@ -162,7 +180,13 @@ fn live(subject: &Subject, mut history: History, years: u64) -> Record {
         // The last chance to record pending problems: nothing else fits.
         let force = free == 0;
         let before = history.record.len();
-        let end_of_visit = visit(subject, &mut history, kind, Moment::new(start, subject.zone()), force);
+        let end_of_visit = visit(
+            subject,
+            &mut history,
+            kind,
+            Moment::new(start, subject.zone()),
+            force,
+        );
         spent += history.record.len() - before;
         visits += 1;
         cursor = end_of_visit.local;
@@ -188,19 +212,21 @@ fn choose_kind(subject: &Subject, history: &mut History, day: NaiveDate) -> Visi
         (12, None),
         (follow_up_weight, Some(None)),
         (40, Some(Some(Setting::Clinic))),
-        (12, Some(Some(Setting::Emergency))),
-        (6, Some(Some(Setting::Inpatient))),
+        (7, Some(Some(Setting::Emergency))),
+        (3, Some(Some(Setting::Inpatient))),
     ];
-    match *pick_weighted(dice, &options) {
+    match pick_weighted(dice, &options) {
         None => VisitKind::Checkup,
         Some(None) => VisitKind::FollowUp,
         Some(Some(setting)) => {
-            let fits = |def: &&AcuteDef| def.setting == setting && (def.ages.0..=def.ages.1).contains(&age);
+            let fits = |def: &&AcuteDef| {
+                def.setting == setting && (def.ages.0..=def.ages.1).contains(&age)
+            };
             let candidates: Vec<&'static AcuteDef> = ACUTE.iter().filter(fits).collect();
             if candidates.is_empty() {
                 VisitKind::Checkup
             } else {
-                VisitKind::Acute(*pick(dice, &candidates))
+                VisitKind::Acute(pick(dice, &candidates))
             }
         }
     }
@@ -214,7 +240,9 @@ mod tests {
     fn every_five_consecutive_patients_hold_one_sensitive_stratum_member() {
         for seed in [0, 1, 42, u64::MAX] {
             for start in [0, 3, 100] {
-                let members = (start..start + 5).filter(|&i| in_sensitive_stratum(seed, i)).count();
+                let members = (start..start + 5)
+                    .filter(|&i| in_sensitive_stratum(seed, i))
+                    .count();
                 assert_eq!(members, 1, "seed {seed}, from {start}");
             }
         }

@@ -138,7 +138,12 @@ static WOUND_PLAN: CarePlanDef = CarePlanDef {
 pub(crate) static HYPERTENSION: ChronicDef = ChronicDef {
     medication: Some(LISINOPRIL),
     care_plan: Some(&HYPERTENSION_PLAN),
-    ..chronic(dx("I10", "Essential (primary) hypertension", "38341003", "Hypertension"))
+    ..chronic(dx(
+        "I10",
+        "Essential (primary) hypertension",
+        "38341003",
+        "Hypertension",
+    ))
 };
 pub(crate) static DIABETES: ChronicDef = ChronicDef {
     medication: Some(METFORMIN),
@@ -158,7 +163,12 @@ pub(crate) static PREDIABETES: ChronicDef = ChronicDef {
 pub(crate) static HYPERLIPIDEMIA: ChronicDef = ChronicDef {
     medication: Some(ATORVASTATIN),
     monitoring: Some(Monitoring::Panel(&LIPIDS)),
-    ..chronic(dx("E78.5", "Hyperlipidemia, unspecified", "55822004", "Hyperlipidemia"))
+    ..chronic(dx(
+        "E78.5",
+        "Hyperlipidemia, unspecified",
+        "55822004",
+        "Hyperlipidemia",
+    ))
 };
 pub(crate) static ASTHMA: ChronicDef = ChronicDef {
     medication: Some(ALBUTEROL),

@@ -1,15 +1,16 @@
 //! Who the patient is: gender, birth, name, address, contact, language,
 //! identifiers and body build, and the Patient resource that records them.
 
-use crate::chance::{chance, normalish, pick, pick_weighted};
+use crate::chance::{chance, normalish, pick, pick_ref, pick_weighted, pick_weighted_ref};
 use crate::ids::{Dice, digits};
+use crate::json::object;
 use crate::names::{CULTURES, Culture, ENGLISH_LANGUAGE, ascii_fold};
 use crate::places::{CITIES, address, phone};
 use crate::providers::CareTeam;
 use crate::time::{REFERENCE_DATE, age_on, date_text};
 use chrono::{Days, NaiveDate};
 use rand::Rng;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Identifier system of synthetic medical record numbers.
 pub(crate) const MRN_SYSTEM: &str = "https://continuum.example/synth/mrn";
@@ -69,7 +70,7 @@ impl Person {
 /// stratum are adults, as every sensitive condition this crate codes is an
 /// adult one.
 pub(crate) fn person(dice: &mut Dice, sensitive: bool, team: &CareTeam) -> (Person, Value) {
-    let gender = *pick_weighted(
+    let gender = pick_weighted(
         dice,
         &[
             (490, Gender::Female),
@@ -81,7 +82,15 @@ pub(crate) fn person(dice: &mut Dice, sensitive: bool, team: &CareTeam) -> (Pers
     let age = if sensitive {
         dice.random_range(18..=80u64)
     } else {
-        let (lo, hi) = *pick_weighted(dice, &[(22, (0, 17)), (28, (18, 39)), (32, (40, 64)), (18, (65, 94))]);
+        let (lo, hi) = pick_weighted(
+            dice,
+            &[
+                (22, (0, 17)),
+                (28, (18, 39)),
+                (32, (40, 64)),
+                (18, (65, 94)),
+            ],
+        );
         dice.random_range(lo..=hi)
     };
     // Whole years plus part of one: ages stay within 0-95 at the reference
@@ -93,7 +102,7 @@ pub(crate) fn person(dice: &mut Dice, sensitive: bool, team: &CareTeam) -> (Pers
         .unwrap_or(REFERENCE_DATE);
     let adult = age >= 18;
 
-    let culture = pick_weighted(dice, CULTURES);
+    let culture = pick_weighted_ref(dice, CULTURES);
     let marital = marital_status(dice, age);
     let names = human_names(dice, culture, gender, adult, marital == "M");
     let display = names.display.clone();
@@ -101,16 +110,24 @@ pub(crate) fn person(dice: &mut Dice, sensitive: bool, team: &CareTeam) -> (Pers
     let city = if chance(dice, 0.7) {
         team.organization.city
     } else {
-        pick(dice, CITIES)
+        pick_ref(dice, CITIES)
     };
-    let mut telecom = vec![json!({"system": "phone", "value": phone(dice), "use": "home"})];
+    let contact = |system: &str, value: String, usage: &str| {
+        object! {"system" => system, "value" => value, "use" => usage}
+    };
+    let mut telecom = vec![contact("phone", phone(dice), "home")];
     if adult && chance(dice, 0.3) {
-        telecom.push(json!({"system": "phone", "value": phone(dice), "use": "mobile"}));
+        telecom.push(contact("phone", phone(dice), "mobile"));
     }
     if age >= 13 && chance(dice, 0.45) {
         let domain = pick(dice, &["example.com", "example.net", "example.org"]);
-        let email = format!("{}.{}{}@{domain}", names.given_ascii, names.family_ascii, dice.random_range(1..100u8));
-        telecom.push(json!({"system": "email", "value": email, "use": "home"}));
+        let email = format!(
+            "{}.{}{}@{domain}",
+            names.given_ascii,
+            names.family_ascii,
+            dice.random_range(1..100u8)
+        );
+        telecom.push(contact("email", email, "home"));
     }
 
     let height_mean = match gender {
@@ -119,46 +136,46 @@ pub(crate) fn person(dice: &mut Dice, sensitive: bool, team: &CareTeam) -> (Pers
         Gender::Other | Gender::Unknown => 170.0,
     };
     let adult_height_cm = normalish(dice, height_mean, 7.0);
-    let (bmi_lo, bmi_hi) = *pick_weighted(dice, &[(35, (19.0, 25.0)), (33, (25.0, 30.0)), (32, (30.0, 40.0))]);
+    let (bmi_lo, bmi_hi) = pick_weighted(
+        dice,
+        &[(35, (19.0, 25.0)), (33, (25.0, 30.0)), (32, (30.0, 40.0))],
+    );
     let adult_bmi = dice.random_range(bmi_lo..bmi_hi);
 
-    let resource = json!({
-        "resourceType": "Patient",
-        "identifier": [
-            {
-                "use": "usual",
-                "type": {
-                    "coding": [{"system": IDENTIFIER_TYPE, "code": "MR", "display": "Medical Record Number"}],
-                    "text": "Medical Record Number",
-                },
-                "system": MRN_SYSTEM,
-                "value": digits(dice, 12),
-            },
-            {
-                "use": "official",
-                "type": {
-                    "coding": [{"system": IDENTIFIER_TYPE, "code": "SS", "display": "Social Security number"}],
-                    "text": "Social Security Number",
-                },
-                "system": SSN_SYSTEM,
-                // 999 is never issued: a visibly fictional SSN.
-                "value": format!("999-{}-{}", digits(dice, 2), digits(dice, 4)),
-            },
-        ],
-        "name": names.fhir,
-        "telecom": telecom,
-        "gender": gender.code(),
-        "birthDate": date_text(birth),
-        "address": [address(dice, city)],
-        "maritalStatus": {
-            "coding": [{"system": MARITAL_STATUS, "code": marital, "display": marital_display(marital)}],
-            "text": marital_display(marital),
-        },
-        "multipleBirthBoolean": chance(dice, 0.02),
-        "communication": languages(dice, culture),
-        "generalPractitioner": [team.practitioner.reference()],
-        "managingOrganization": team.organization.reference(),
-    });
+    // 999 is never issued: a visibly fictional SSN.
+    let ssn = format!("999-{}-{}", digits(dice, 2), digits(dice, 4));
+    let identifiers = vec![
+        identifier(
+            "usual",
+            "MR",
+            "Medical Record Number",
+            MRN_SYSTEM,
+            digits(dice, 12),
+        ),
+        identifier("official", "SS", "Social Security Number", SSN_SYSTEM, ssn),
+    ];
+    let marital_status = object! {
+        "coding" => vec![object! {
+            "system" => MARITAL_STATUS,
+            "code" => marital,
+            "display" => marital_display(marital),
+        }],
+        "text" => marital_display(marital),
+    };
+    let resource = object! {
+        "resourceType" => "Patient",
+        "identifier" => identifiers,
+        "name" => names.fhir,
+        "telecom" => telecom,
+        "gender" => gender.code(),
+        "birthDate" => date_text(birth),
+        "address" => vec![address(dice, city)],
+        "maritalStatus" => marital_status,
+        "multipleBirthBoolean" => chance(dice, 0.02),
+        "communication" => languages(dice, culture),
+        "generalPractitioner" => vec![team.practitioner.reference()],
+        "managingOrganization" => team.organization.reference(),
+    };
     let person = Person {
         gender,
         birth,
@@ -169,11 +186,24 @@ pub(crate) fn person(dice: &mut Dice, sensitive: bool, team: &CareTeam) -> (Pers
     (person, resource)
 }
 
+/// An identifier with its v2-0203 type.
+fn identifier(usage: &str, kind: &str, kind_display: &str, system: &str, value: String) -> Value {
+    let kind = object! {
+        "coding" => vec![object! {"system" => IDENTIFIER_TYPE, "code" => kind, "display" => kind_display}],
+        "text" => kind_display,
+    };
+    object! {"use" => usage, "type" => kind, "system" => system, "value" => value}
+}
+
+/// v3-MaritalStatus codes by frequency, for adults under and over 50.
+const MARITAL_YOUNGER: &[(u32, &str)] = &[(45, "M"), (40, "S"), (15, "D")];
+const MARITAL_OLDER: &[(u32, &str)] = &[(55, "M"), (15, "S"), (18, "D"), (12, "W")];
+
 fn marital_status(dice: &mut Dice, age: u64) -> &'static str {
     match age {
         0..18 => "S",
-        18..50 => *pick_weighted(dice, &[(45, "M"), (40, "S"), (15, "D")]),
-        _ => *pick_weighted(dice, &[(55, "M"), (15, "S"), (18, "D"), (12, "W")]),
+        18..50 => pick_weighted(dice, MARITAL_YOUNGER),
+        _ => pick_weighted(dice, MARITAL_OLDER),
     }
 }
 
@@ -195,23 +225,34 @@ struct Names {
     family_ascii: String,
 }
 
-fn human_names(dice: &mut Dice, culture: &Culture, gender: Gender, adult: bool, married: bool) -> Names {
+fn human_names(
+    dice: &mut Dice,
+    culture: &Culture,
+    gender: Gender,
+    adult: bool,
+    married: bool,
+) -> Names {
     let female_names = match gender {
         Gender::Female => true,
         Gender::Male => false,
         Gender::Other | Gender::Unknown => dice.random_bool(0.5),
     };
-    let pool = if female_names { culture.female } else { culture.male };
-    let mut given = vec![*pick(dice, pool)];
+    let pool = if female_names {
+        culture.female
+    } else {
+        culture.male
+    };
+    let mut given = vec![pick(dice, pool)];
     if chance(dice, 0.35) {
-        let second = *pick(dice, pool);
+        let second = pick(dice, pool);
         if second != given[0] {
             given.push(second);
         }
     }
     let family = family_name(dice, culture);
 
-    let mut official = json!({"use": "official", "family": family, "given": given});
+    let mut official =
+        object! {"use" => "official", "family" => family.as_str(), "given" => given.clone()};
     if adult && chance(dice, 0.8) {
         let prefix = if chance(dice, 0.03) {
             "Dr."
@@ -223,21 +264,23 @@ fn human_names(dice: &mut Dice, culture: &Culture, gender: Gender, adult: bool, 
                 Gender::Other | Gender::Unknown => "Mx.",
             }
         };
-        official["prefix"] = json!([prefix]);
+        official["prefix"] = Value::from(vec![prefix]);
     }
     if adult && gender == Gender::Male {
-        let suffix = *pick_weighted(dice, &[(93, ""), (4, "Jr."), (2, "Sr."), (1, "III")]);
+        let suffix = pick_weighted(dice, &[(93, ""), (4, "Jr."), (2, "Sr."), (1, "III")]);
         if !suffix.is_empty() {
-            official["suffix"] = json!([suffix]);
+            official["suffix"] = Value::from(vec![suffix]);
         }
     }
     let mut fhir = vec![official];
     // Some married women's records keep the birth family name as maiden name.
     if married && gender == Gender::Female && chance(dice, 0.4) {
-        let birth_culture = pick_weighted(dice, CULTURES);
+        let birth_culture = pick_weighted_ref(dice, CULTURES);
         let birth_family = family_name(dice, birth_culture);
         if birth_family != family {
-            fhir.push(json!({"use": "maiden", "family": birth_family, "given": given}));
+            fhir.push(
+                object! {"use" => "maiden", "family" => birth_family, "given" => given.clone()},
+            );
         }
     }
     Names {
@@ -251,15 +294,15 @@ fn human_names(dice: &mut Dice, culture: &Culture, gender: Gender, adult: bool, 
 /// A family name: sometimes the two surnames of Spanish and Portuguese
 /// naming, sometimes a hyphenated pair.
 fn family_name(dice: &mut Dice, culture: &Culture) -> String {
-    let first = *pick(dice, culture.family);
+    let first = pick(dice, culture.family);
     if culture.two_surnames && chance(dice, 0.5) {
-        let second = *pick(dice, culture.family);
+        let second = pick(dice, culture.family);
         if second != first {
             return format!("{first} {second}");
         }
     } else if chance(dice, 0.06) {
-        let other = pick_weighted(dice, CULTURES);
-        let second = *pick(dice, other.family);
+        let other = pick_weighted_ref(dice, CULTURES);
+        let second = pick(dice, other.family);
         if second != first {
             return format!("{first}-{second}");
         }
@@ -271,13 +314,11 @@ fn family_name(dice: &mut Dice, culture: &Culture) -> String {
 /// (preferred) and often English too.
 fn languages(dice: &mut Dice, culture: &Culture) -> Vec<Value> {
     let language = |(code, display): (&str, &str), preferred: bool| {
-        json!({
-            "language": {
-                "coding": [{"system": "urn:ietf:bcp:47", "code": code, "display": display}],
-                "text": display,
-            },
-            "preferred": preferred,
-        })
+        let coding = object! {"system" => "urn:ietf:bcp:47", "code" => code, "display" => display};
+        object! {
+            "language" => object! {"coding" => vec![coding], "text" => display},
+            "preferred" => preferred,
+        }
     };
     if culture.language == ENGLISH_LANGUAGE || chance(dice, 0.45) {
         return vec![language(ENGLISH_LANGUAGE, true)];

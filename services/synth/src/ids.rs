@@ -14,8 +14,9 @@ pub(crate) type Dice = ChaCha8Rng;
 /// address, problems). Kept apart from the clinical stream so the same
 /// person appears at every record size.
 pub(crate) const PERSON_STREAM: u64 = 0;
-/// The ChaCha stream for the record's history, whose length depends on
-/// the record size.
+/// The first ChaCha stream for the record's history; each record size
+/// has its own (`HISTORY_STREAM + n`), so records of different sizes share
+/// no resource ids.
 pub(crate) const HISTORY_STREAM: u64 = 1;
 
 /// The seed of the fixed organisation and practitioner pools: shared by
@@ -117,7 +118,7 @@ mod tests {
                 }
             })
             .sum();
-        sum % 10 == 0
+        sum.is_multiple_of(10)
     }
 
     #[test]

@@ -33,7 +33,8 @@ mod tests {
             "code" => code,
             "list" => vec![object! {"k" => 1}],
         };
-        let expected = json!({"s": "text", "n": 1.5, "b": true, "code": {"text": "x"}, "list": [{"k": 1}]});
+        let expected =
+            json!({"s": "text", "n": 1.5, "b": true, "code": {"text": "x"}, "list": [{"k": 1}]});
         assert_eq!(built, expected);
         assert!(matches!(built, Value::Object(_)));
     }

@@ -114,7 +114,10 @@ static TRIGLYCERIDES: Measure = lab(
     &[(HYPERLIPIDEMIA, (150.0, 320.0))],
 );
 static HDL: Measure = lab(
-    loinc("2085-9", "Cholesterol in HDL [Mass/volume] in Serum or Plasma"),
+    loinc(
+        "2085-9",
+        "Cholesterol in HDL [Mass/volume] in Serum or Plasma",
+    ),
     "mg/dL",
     (40.0, 75.0),
     0,
@@ -145,7 +148,10 @@ pub(crate) static HEMOGLOBIN: Measure = lab(
     &[],
 );
 static LEUKOCYTES: Measure = lab(
-    loinc("6690-2", "Leukocytes [#/volume] in Blood by Automated count"),
+    loinc(
+        "6690-2",
+        "Leukocytes [#/volume] in Blood by Automated count",
+    ),
     "10*3/uL",
     (4.5, 11.0),
     1,
@@ -166,7 +172,9 @@ pub(crate) static HIV_VIRAL_LOAD_UNTREATED: Measure = lab(
     0,
     &[],
 );
-/// HIV viral load on antiretroviral treatment: low, often near the floor.
+/// HIV viral load at later visits, once in HIV care (its antiretroviral
+/// treatment is prescribed by a specialist clinic outside this record):
+/// low, often near the assay's floor.
 pub(crate) static HIV_VIRAL_LOAD_TREATED: Measure =
     lab(HIV_VIRAL_LOAD_CODE, "{copies}/mL", (20.0, 400.0), 0, &[]);
 const HIV_VIRAL_LOAD_CODE: Code = loinc(

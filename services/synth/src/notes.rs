@@ -6,8 +6,9 @@
 use crate::clinical::VISIT_NOTE;
 use crate::codes::{Code, reference};
 use crate::demographics::{Gender, Person};
+use crate::json::object;
 use crate::resources::Context;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::fmt::Write;
 
 /// What a visit did, collected while it is generated.
@@ -41,10 +42,7 @@ impl Note {
         let _ = writeln!(
             text,
             "# History of Present Illness\n{} is a {age} year-old {who} seen by {} at {} ({}).\n",
-            person.display,
-            cx.team.practitioner.display,
-            cx.team.organization.name,
-            visit.display
+            person.display, cx.team.practitioner.display, cx.team.organization.name, visit.display
         );
         text.push_str("# Assessment and Plan\n");
         let sections = [
@@ -77,32 +75,37 @@ pub(crate) fn document_reference(
     note: &Note,
 ) -> Value {
     let text = note.text(cx, person, visit);
-    json!({
-        "resourceType": "DocumentReference",
-        "status": "current",
-        "type": VISIT_NOTE.concept(),
-        "category": [{"coding": [{
-            "system": "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category",
-            "code": "clinical-note",
-            "display": "Clinical Note",
-        }]}],
-        "subject": reference(cx.patient),
-        "date": cx.end.text(),
-        "author": [cx.team.practitioner.reference()],
-        "custodian": cx.team.organization.reference(),
-        "content": [{
-            "attachment": {"contentType": "text/plain", "data": base64(text.as_bytes())},
-            "format": {
-                "system": "http://ihe.net/fhir/ValueSet/IHE.FormatCode.codesystem",
-                "code": "urn:ihe:iti:xds:2017:mimeTypeSufficient",
-                "display": "mimeType Sufficient",
+    let category = object! {
+        "system" => "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category",
+        "code" => "clinical-note",
+        "display" => "Clinical Note",
+    };
+    let format = object! {
+        "system" => "http://ihe.net/fhir/ValueSet/IHE.FormatCode.codesystem",
+        "code" => "urn:ihe:iti:xds:2017:mimeTypeSufficient",
+        "display" => "mimeType Sufficient",
+    };
+    object! {
+        "resourceType" => "DocumentReference",
+        "status" => "current",
+        "type" => VISIT_NOTE.concept(),
+        "category" => vec![object! {"coding" => vec![category]}],
+        "subject" => reference(cx.patient),
+        "date" => cx.end.text(),
+        "author" => vec![cx.team.practitioner.reference()],
+        "custodian" => cx.team.organization.reference(),
+        "content" => vec![object! {
+            "attachment" => object! {
+                "contentType" => "text/plain",
+                "data" => base64(text.as_bytes()),
             },
+            "format" => format,
         }],
-        "context": {
-            "encounter": [reference(cx.encounter)],
-            "period": {"start": cx.start.text(), "end": cx.end.text()},
+        "context" => object! {
+            "encounter" => vec![reference(cx.encounter)],
+            "period" => object! {"start" => cx.start.text(), "end" => cx.end.text()},
         },
-    })
+    }
 }
 
 /// Standard base64 with padding (RFC 4648), as FHIR `base64Binary` wants.

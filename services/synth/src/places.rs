@@ -3,9 +3,10 @@
 
 use crate::chance::{chance, pick};
 use crate::ids::{Dice, digits};
+use crate::json::object;
 use crate::time::Zone;
 use rand::Rng;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// A city patients and organisations can be in.
 #[derive(Debug)]
@@ -75,20 +76,24 @@ pub(crate) fn address(dice: &mut Dice, city: &City) -> Value {
     let mut lines = vec![street_line(dice)];
     if chance(dice, 0.25) {
         let unit = match dice.random_range(0..3u8) {
-            0 => format!("Apt {}{}", dice.random_range(1..30u8), pick(dice, &["A", "B", "C"])),
+            0 => format!(
+                "Apt {}{}",
+                dice.random_range(1..30u8),
+                pick(dice, &["A", "B", "C"])
+            ),
             1 => format!("Unit {}", dice.random_range(1..400u16)),
             _ => format!("# {}", dice.random_range(1..99u8)),
         };
         lines.push(unit);
     }
-    json!({
-        "use": "home",
-        "line": lines,
-        "city": city.name,
-        "state": city.state,
-        "postalCode": format!("{}{}", city.zip3, digits(dice, 2)),
-        "country": "US",
-    })
+    object! {
+        "use" => "home",
+        "line" => lines,
+        "city" => city.name,
+        "state" => city.state,
+        "postalCode" => format!("{}{}", city.zip3, digits(dice, 2)),
+        "country" => "US",
+    }
 }
 
 /// A US phone number in the 555 fictional exchange.

@@ -2,7 +2,7 @@
 //! and allergies, each with the date it began. Encounters record each
 //! problem at the first visit after its onset.
 
-use crate::chance::{chance, pick};
+use crate::chance::{chance, pick_ref};
 use crate::clinical::{
     ALLERGIES, ASTHMA, AllergyDef, ChronicDef, DIABETES, HYPERLIPIDEMIA, HYPERTENSION, OBESITY,
     OSTEOARTHRITIS, PREDIABETES,
@@ -81,8 +81,17 @@ pub(crate) fn problem_list(dice: &mut Dice, person: &Person, sensitive: bool) ->
     for risk in RISKS {
         if chance(dice, risk.chance_at(age)) {
             // Asthma usually starts in childhood; the rest at any age since eligible.
-            let latest = if std::ptr::eq(risk.def, &ASTHMA) { age.min(25) } else { age };
-            problems.push(problem(dice, Kind::Chronic(risk.def), risk.from_age, latest));
+            let latest = if std::ptr::eq(risk.def, &ASTHMA) {
+                age.min(25)
+            } else {
+                age
+            };
+            problems.push(problem(
+                dice,
+                Kind::Chronic(risk.def),
+                risk.from_age,
+                latest,
+            ));
         }
     }
     // Blood sugar: diabetes, or on the way to it.
@@ -96,7 +105,12 @@ pub(crate) fn problem_list(dice: &mut Dice, person: &Person, sensitive: bool) ->
     }
     if sensitive {
         for def in sensitive::draw(dice, person) {
-            problems.push(problem(dice, Kind::Chronic(def), 16.max(age.saturating_sub(10)), age));
+            problems.push(problem(
+                dice,
+                Kind::Chronic(def),
+                16.max(age.saturating_sub(10)),
+                age,
+            ));
         }
     }
     let allergies = match dice.random_range(0..100u8) {
@@ -105,7 +119,7 @@ pub(crate) fn problem_list(dice: &mut Dice, person: &Person, sensitive: bool) ->
         _ => 0,
     };
     for _ in 0..allergies {
-        let allergy = pick(dice, ALLERGIES);
+        let allergy = pick_ref(dice, ALLERGIES);
         let known = problems
             .iter()
             .any(|p| matches!(p.kind, Kind::Allergy(a) if std::ptr::eq(a, allergy)));

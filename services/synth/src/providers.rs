@@ -5,13 +5,14 @@
 //! identifier, so loading many patients leaves one Organization per clinic
 //! and one Practitioner per clinician on the server.
 
-use crate::chance::{pick, pick_weighted};
+use crate::chance::{pick, pick_weighted_ref};
 use crate::codes::reference_shown;
 use crate::ids::{Dice, npi, pool_dice, uuid};
+use crate::json::object;
 use crate::names::{CULTURES, ascii_fold};
 use crate::places::{CITIES, City, address, phone};
 use rand::Rng;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Identifier system of synthetic organisations.
 pub(crate) const ORGANIZATION_SYSTEM: &str = "https://continuum.example/synth/organization";
@@ -64,7 +65,7 @@ impl Organization {
         let city = city_named(city);
         let mut dice = pool_dice(ORGANIZATION_POOL, index);
         let mut address = address(&mut dice, city);
-        address["use"] = json!("work");
+        address["use"] = Value::from("work");
         Organization {
             uuid: uuid(&mut dice),
             identifier: format!("org-{:03}", index + 1),
@@ -87,22 +88,20 @@ impl Organization {
     }
 
     pub(crate) fn resource(&self) -> Value {
-        json!({
-            "resourceType": "Organization",
-            "identifier": [{"system": ORGANIZATION_SYSTEM, "value": self.identifier}],
-            "active": true,
-            "type": [{
-                "coding": [{
-                    "system": "http://terminology.hl7.org/CodeSystem/organization-type",
-                    "code": "prov",
-                    "display": "Healthcare Provider",
-                }],
-                "text": "Healthcare Provider",
-            }],
-            "name": self.name,
-            "telecom": [{"system": "phone", "value": self.phone, "use": "work"}],
-            "address": [self.address],
-        })
+        let kind = object! {
+            "system" => "http://terminology.hl7.org/CodeSystem/organization-type",
+            "code" => "prov",
+            "display" => "Healthcare Provider",
+        };
+        object! {
+            "resourceType" => "Organization",
+            "identifier" => vec![object! {"system" => ORGANIZATION_SYSTEM, "value" => self.identifier.as_str()}],
+            "active" => true,
+            "type" => vec![object! {"coding" => vec![kind], "text" => "Healthcare Provider"}],
+            "name" => self.name,
+            "telecom" => vec![object! {"system" => "phone", "value" => self.phone.as_str(), "use" => "work"}],
+            "address" => vec![self.address.clone()],
+        }
     }
 }
 
@@ -123,30 +122,33 @@ impl Practitioner {
         let mut dice = pool_dice(PRACTITIONER_POOL, index);
         let uuid = uuid(&mut dice);
         let npi = npi(dice.random_range(100_000_000..999_999_999));
-        let culture = pick_weighted(&mut dice, CULTURES);
+        let culture = pick_weighted_ref(&mut dice, CULTURES);
         let female = dice.random_bool(0.5);
-        let given = *pick(&mut dice, if female { culture.female } else { culture.male });
-        let family = *pick(&mut dice, culture.family);
+        let given = pick(
+            &mut dice,
+            if female { culture.female } else { culture.male },
+        );
+        let family = pick(&mut dice, culture.family);
         let email = format!(
             "{}.{}@{}.example.org",
             ascii_fold(given),
             ascii_fold(family),
             ascii_fold(organization.city.name)
         );
-        let resource = json!({
-            "resourceType": "Practitioner",
-            "identifier": [{"system": NPI_SYSTEM, "value": npi}],
-            "active": true,
-            "name": [{
-                "use": "official",
-                "family": family,
-                "given": [given],
-                "prefix": ["Dr."],
+        let resource = object! {
+            "resourceType" => "Practitioner",
+            "identifier" => vec![object! {"system" => NPI_SYSTEM, "value" => npi.as_str()}],
+            "active" => true,
+            "name" => vec![object! {
+                "use" => "official",
+                "family" => family,
+                "given" => vec![given],
+                "prefix" => vec!["Dr."],
             }],
-            "telecom": [{"system": "email", "value": email, "use": "work"}],
-            "address": [organization.address],
-            "gender": if female { "female" } else { "male" },
-        });
+            "telecom" => vec![object! {"system" => "email", "value" => email, "use" => "work"}],
+            "address" => vec![organization.address],
+            "gender" => if female { "female" } else { "male" },
+        };
         Practitioner {
             uuid,
             npi,
@@ -204,13 +206,18 @@ mod tests {
 
     #[test]
     fn pools_have_distinct_stable_identities() {
-        let npis: HashSet<_> = (0..PRACTITIONERS).map(|i| Practitioner::nth(i).npi).collect();
+        let npis: HashSet<_> = (0..PRACTITIONERS)
+            .map(|i| Practitioner::nth(i).npi)
+            .collect();
         assert_eq!(npis.len(), PRACTITIONERS);
         let uuids: HashSet<_> = (0..ORGANIZATIONS.len())
             .map(|i| Organization::nth(i).uuid)
             .collect();
         assert_eq!(uuids.len(), ORGANIZATIONS.len());
-        assert_eq!(Practitioner::nth(7).resource(), Practitioner::nth(7).resource());
+        assert_eq!(
+            Practitioner::nth(7).resource(),
+            Practitioner::nth(7).resource()
+        );
     }
 
     #[test]

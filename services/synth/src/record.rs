@@ -2,7 +2,8 @@
 //! is left before the record reaches the size it was drawn to have.
 
 use crate::ids::{Dice, uuid};
-use serde_json::{Map, Value, json};
+use crate::json::object;
+use serde_json::Value;
 
 /// Entries of one patient's transaction Bundle, with a fixed capacity.
 #[derive(Debug)]
@@ -35,40 +36,54 @@ impl Record {
     pub(crate) fn add(&mut self, dice: &mut Dice, resource: Value) -> String {
         let id = uuid(dice);
         let full_url = format!("urn:uuid:{id}");
-        self.push(&id, resource, json!({}));
+        let request = object! {"method" => "POST", "url" => resource_type(&resource)};
+        self.push(id, full_url.clone(), resource, request);
         full_url
     }
 
     /// Adds a resource created only if `search` finds nothing on the
     /// server (a conditional create), under a stable `uuid`.
     pub(crate) fn add_conditional(&mut self, uuid: &str, resource: Value, search: String) {
-        self.push(uuid, resource, json!({"ifNoneExist": search}));
+        let request = object! {
+            "method" => "POST",
+            "url" => resource_type(&resource),
+            "ifNoneExist" => search,
+        };
+        self.push(
+            uuid.to_owned(),
+            format!("urn:uuid:{uuid}"),
+            resource,
+            request,
+        );
     }
 
-    fn push(&mut self, id: &str, mut resource: Value, mut request: Value) {
+    fn push(&mut self, id: String, full_url: String, mut resource: Value, request: Value) {
         // The chart reserves room before adding; overfilling is a bug.
         debug_assert!(self.room() > 0, "record overfilled past {}", self.target);
-        let kind = resource["resourceType"].as_str().unwrap_or_default().to_owned();
         if let Some(fields) = resource.as_object_mut() {
-            fields.insert("id".to_owned(), Value::String(id.to_owned()));
+            fields.insert("id".to_owned(), Value::String(id));
         }
-        if let Some(fields) = request.as_object_mut() {
-            fields.insert("method".to_owned(), json!("POST"));
-            fields.insert("url".to_owned(), Value::String(kind));
-        }
-        // Built by hand: `json!` would deep-copy the resource it embeds.
-        let mut entry = Map::with_capacity(3);
-        entry.insert("fullUrl".to_owned(), Value::String(format!("urn:uuid:{id}")));
-        entry.insert("resource".to_owned(), resource);
-        entry.insert("request".to_owned(), request);
-        self.entries.push(Value::Object(entry));
+        self.entries.push(object! {
+            "fullUrl" => full_url,
+            "resource" => resource,
+            "request" => request,
+        });
     }
 
     pub(crate) fn into_bundle(self) -> Value {
-        let mut bundle = json!({"resourceType": "Bundle", "type": "transaction"});
-        bundle["entry"] = Value::Array(self.entries);
-        bundle
+        object! {
+            "resourceType" => "Bundle",
+            "type" => "transaction",
+            "entry" => self.entries,
+        }
     }
+}
+
+fn resource_type(resource: &Value) -> String {
+    resource["resourceType"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Room one visit may spend on optional content, after what it must record.

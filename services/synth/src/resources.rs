@@ -5,9 +5,9 @@
 
 use crate::clinical::{AllergyDef, CarePlanDef};
 use crate::codes::{ACT_CODE, Code, Diagnosis, reference, snomed};
+use crate::json::object;
 use crate::providers::CareTeam;
 use crate::time::{Moment, REFERENCE_DATE};
-use crate::json::object;
 use serde_json::Value;
 
 /// Where a resource is recorded: the patient, the encounter and its team.
@@ -261,7 +261,11 @@ pub(crate) fn care_plan(
     let ended = until.filter(|at| at.date() < REFERENCE_DATE);
     let (status, activity_status, period) = match ended {
         Some(end) => ("completed", "completed", period(cx.start, end)),
-        None => ("active", "in-progress", object! {"start" => cx.start.text()}),
+        None => (
+            "active",
+            "in-progress",
+            object! {"start" => cx.start.text()},
+        ),
     };
     let activities: Vec<Value> = def
         .activities

@@ -2,12 +2,14 @@
 //! DiagnosticReport grouping a panel's observations, and ImagingStudy.
 
 use crate::clinical::Imaging;
-use crate::codes::{Code, DICOM, IETF_URI, OBSERVATION_CATEGORY, quantity, reference, reference_shown};
+use crate::codes::{
+    Code, DICOM, IETF_URI, OBSERVATION_CATEGORY, quantity, reference, reference_shown,
+};
 use crate::ids::{Dice, dicom_uid};
+use crate::json::object;
 use crate::resources::Context;
 use crate::time::Moment;
 use rand::Rng;
-use crate::json::object;
 use serde_json::Value;
 
 /// The observation-category of an Observation.
@@ -23,7 +25,8 @@ impl Category {
             Category::VitalSigns => ("vital-signs", "Vital signs"),
             Category::Laboratory => ("laboratory", "Laboratory"),
         };
-        let coding = object! {"system" => OBSERVATION_CATEGORY, "code" => code, "display" => display};
+        let coding =
+            object! {"system" => OBSERVATION_CATEGORY, "code" => code, "display" => display};
         Value::from(vec![object! {"coding" => vec![coding]}])
     }
 }
@@ -106,7 +109,12 @@ pub(crate) fn diagnostic_report(
 }
 
 /// A computed-radiography study of one series of one to three images.
-pub(crate) fn imaging_study(cx: &Context<'_>, dice: &mut Dice, imaging: &Imaging, at: Moment) -> Value {
+pub(crate) fn imaging_study(
+    cx: &Context<'_>,
+    dice: &mut Dice,
+    imaging: &Imaging,
+    at: Moment,
+) -> Value {
     let study = dicom_uid(dice);
     let series = format!("{study}.1");
     let count = dice.random_range(1..=3u32);

@@ -98,7 +98,10 @@ static OPIOID_DEPENDENCE: ChronicDef = ChronicDef {
 };
 static DEPRESSION: ChronicDef = sensitive(
     Sensitivity::MentalHealth,
-    ("F32.9", "Major depressive disorder, single episode, unspecified"),
+    (
+        "F32.9",
+        "Major depressive disorder, single episode, unspecified",
+    ),
     ("35489007", "Depressive disorder"),
 );
 static ANXIETY: ChronicDef = sensitive(
@@ -152,8 +155,11 @@ static CONTRACEPTION: ChronicDef = ChronicDef {
     )
 };
 
+/// Who a condition can be drawn for.
+type Eligible = fn(&Person) -> bool;
+
 /// Every sensitive condition, with who it can be drawn for.
-static CONDITIONS: &[(&ChronicDef, fn(&Person) -> bool)] = &[
+static CONDITIONS: &[(&ChronicDef, Eligible)] = &[
     (&ALCOHOL_DEPENDENCE, |_| true),
     (&OPIOID_DEPENDENCE, |_| true),
     (&DEPRESSION, |_| true),
@@ -172,10 +178,10 @@ pub(crate) fn draw(dice: &mut Dice, person: &Person) -> Vec<&'static ChronicDef>
         .filter(|(_, fits)| fits(person))
         .map(|(def, _)| *def)
         .collect();
-    let first = *pick(dice, &eligible);
+    let first = pick(dice, &eligible);
     let mut drawn = vec![first];
     if chance(dice, 0.25) {
-        let second = *pick(dice, &eligible);
+        let second = pick(dice, &eligible);
         if !std::ptr::eq(second, first) {
             drawn.push(second);
         }

@@ -6,11 +6,10 @@
 //! export does; the offset is what makes them valid FHIR dateTimes.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, Timelike, Weekday};
-use std::fmt::Write;
 
 /// The day synthetic histories end: ages, onsets and statuses are relative
 /// to it, never to the clock, so output does not drift with time.
-pub const REFERENCE_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2026, 1, 1) {
+pub(crate) const REFERENCE_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2026, 1, 1) {
     Some(date) => date,
     None => panic!("2026-01-01 is a valid date"),
 };
@@ -48,8 +47,9 @@ impl Zone {
 
     /// The UTC offset in hours on `date`. Daylight saving runs from the
     /// second Sunday of March to the first Sunday of November (US rules
-    /// since 2007); the switch hour is ignored because generated times are
-    /// never in the small hours of a switch day.
+    /// since 2007). The switch happens at 02:00, but here a whole switch day
+    /// takes the new offset: visits are daytime, and the rare night-time
+    /// one is still a valid time, an hour off.
     pub(crate) fn offset_hours(self, date: NaiveDate) -> i32 {
         let observes_dst = !matches!(self, Zone::Arizona | Zone::Hawaii);
         let year = date.year();
@@ -80,7 +80,11 @@ impl Moment {
     /// This moment, or `limit` if that is earlier (same place assumed: a
     /// patient's visits all happen in one time zone).
     pub(crate) fn no_later_than(self, limit: Moment) -> Moment {
-        if limit.local < self.local { limit } else { self }
+        if limit.local < self.local {
+            limit
+        } else {
+            self
+        }
     }
 
     pub(crate) fn date(self) -> NaiveDate {
@@ -93,26 +97,49 @@ impl Moment {
     }
 
     /// FHIR `dateTime` (also a valid `instant`): `2019-03-04T09:30:00-05:00`.
+    ///
+    /// Written digit by digit: records hold hundreds of thousands of these,
+    /// and the formatting machinery was a visible share of generation time.
     pub(crate) fn text(self) -> String {
-        let mut s = date_text(self.local.date());
-        let offset = self.zone.offset_hours(self.local.date());
-        let sign = if offset < 0 { '-' } else { '+' };
-        // Writing to a String cannot fail.
-        let _ = write!(
-            s,
-            "T{:02}:{:02}:{:02}{sign}{:02}:00",
-            self.local.hour(),
-            self.local.minute(),
-            self.local.second(),
-            offset.abs()
-        );
+        let date = self.local.date();
+        let offset = self.zone.offset_hours(date);
+        let mut s = String::with_capacity(25);
+        push_date(&mut s, date);
+        s.push('T');
+        push_two(&mut s, self.local.hour());
+        s.push(':');
+        push_two(&mut s, self.local.minute());
+        s.push(':');
+        push_two(&mut s, self.local.second());
+        s.push(if offset < 0 { '-' } else { '+' });
+        push_two(&mut s, offset.unsigned_abs());
+        s.push_str(":00");
         s
     }
 }
 
 /// FHIR `date` text for a calendar date.
 pub(crate) fn date_text(date: NaiveDate) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+    let mut s = String::with_capacity(10);
+    push_date(&mut s, date);
+    s
+}
+
+fn push_date(s: &mut String, date: NaiveDate) {
+    // Years are 4 digits: every generated date is between 1900 and 2026.
+    let year = u32::try_from(date.year()).unwrap_or(0);
+    push_two(s, year / 100 % 100);
+    push_two(s, year % 100);
+    s.push('-');
+    push_two(s, date.month());
+    s.push('-');
+    push_two(s, date.day());
+}
+
+/// Two decimal digits of `n` (which is below 100).
+fn push_two(s: &mut String, n: u32) {
+    s.push(char::from(b'0' + (n / 10 % 10) as u8));
+    s.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Whole years from `birth` to `on`.
@@ -158,6 +185,13 @@ mod tests {
             at(2019, 7, 1, 8, 5, Zone::Hawaii).text(),
             "2019-07-01T08:05:00-10:00"
         );
+    }
+
+    #[test]
+    fn dates_have_four_digit_years_and_padded_fields() {
+        let date = NaiveDate::from_ymd_opt(1931, 1, 5).expect("valid");
+        assert_eq!(date_text(date), "1931-01-05");
+        assert_eq!(date_text(REFERENCE_DATE), "2026-01-01");
     }
 
     #[test]

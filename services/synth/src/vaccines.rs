@@ -60,7 +60,8 @@ static SCHEDULE: &[Vaccine] = &[
 
 /// Whole months from `birth` to `on`.
 fn months_between(birth: NaiveDate, on: NaiveDate) -> u32 {
-    let months = (on.year() - birth.year()) * 12 + on.month() as i32 - birth.month() as i32
+    let months = (on.year() - birth.year()) * 12 + on.month() as i32
+        - birth.month() as i32
         - i32::from(on.day() < birth.day());
     u32::try_from(months).unwrap_or(0)
 }
@@ -112,7 +113,7 @@ mod tests {
         let birth = date(2020, 1, 10);
         let mut history = VaccineHistory::new();
         let first: Vec<_> = history
-            .give_due(birth, date(2020, 3, 15))
+            .give_due(birth, date(2020, 3, 15), 10)
             .iter()
             .map(|c| c.code)
             .collect();

@@ -60,7 +60,10 @@ pub(crate) fn body(dice: &mut Dice, person: &Person, day: NaiveDate) -> Body {
         height_cm: round(height_cm, 1),
         weight_kg: round(weight_kg, 1),
         // Reported BMI is computed from the rounded measurements, as an EHR does.
-        bmi: round(round(weight_kg, 1) / (round(height_cm, 1) / 100.0).powi(2), 1),
+        bmi: round(
+            round(weight_kg, 1) / (round(height_cm, 1) / 100.0).powi(2),
+            1,
+        ),
     }
 }
 

@@ -13,8 +13,7 @@ use tonic::{Request, Status};
 
 use crate::tenant::{TenantId, Tenants};
 
-/// Request metadata naming the tenant a call is for.
-pub const TENANT_HEADER: &str = "continuum-tenant";
+pub use continuum_proto::TENANT_METADATA as TENANT_HEADER;
 
 /// A verified caller.
 #[derive(Debug, Clone)]

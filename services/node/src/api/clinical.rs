@@ -9,7 +9,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::auth::Caller;
-use crate::records::{OnIdentifierMatch, Outcome, Records, WriteOutcome};
+use crate::records::{OnIdentifierMatch, Outcome, PreparedBundle, Records, WriteOutcome};
 use crate::store::{PatientCriteria, StoredRow};
 
 /// How many import results may wait for a slow client before the node stops
@@ -205,11 +205,27 @@ impl pb::clinical_server::Clinical for ClinicalApi {
         let caller = Caller::of(&request)?;
         let mut bundles = request.into_inner();
         let records = self.records.clone();
-        let (results, receiver) = tokio::sync::mpsc::channel(IMPORT_RESULTS_BUFFER);
+        // Two stages, so that the two halves of an import use two cores:
+        // validating and parsing the next bundle (CPU, on a blocking thread)
+        // overlaps with writing the current one (database).
+        let (prepared_tx, mut prepared_rx) = tokio::sync::mpsc::channel(1);
         tokio::spawn(async move {
             while let Some(next) = bundles.next().await {
-                let result = match next {
-                    Ok(bundle) => import_one(&records, &caller, bundle).await,
+                let prepared = match next {
+                    Ok(bundle) => prepare(bundle).await,
+                    Err(status) => Err(status),
+                };
+                let failed = prepared.is_err();
+                if prepared_tx.send(prepared).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let (results, receiver) = tokio::sync::mpsc::channel(IMPORT_RESULTS_BUFFER);
+        tokio::spawn(async move {
+            while let Some(prepared) = prepared_rx.recv().await {
+                let result = match prepared {
+                    Ok((label, bundle)) => write_prepared(&records, &caller, label, bundle).await,
                     Err(status) => Err(status),
                 };
                 let failed = result.is_err();
@@ -237,24 +253,40 @@ impl pb::clinical_server::Clinical for ClinicalApi {
     }
 }
 
-async fn import_one(
+/// Validate and parse one uploaded bundle on a blocking thread.
+async fn prepare(bundle: pb::ImportBundleRequest) -> Result<(String, PreparedBundle), Status> {
+    let pb::ImportBundleRequest { bundle_json, label } = bundle;
+    let prepared = tokio::task::spawn_blocking(move || PreparedBundle::prepare(&bundle_json))
+        .await
+        .map_err(|e| Status::internal(format!("bundle validation stopped: {e}")))?;
+    match prepared {
+        Ok(prepared) => Ok((label, prepared)),
+        Err(e) => Err(labelled(Status::from(e), &label)),
+    }
+}
+
+/// Name the bundle an error came from, when the client labelled it.
+fn labelled(status: Status, label: &str) -> Status {
+    match label {
+        "" => status,
+        label => Status::new(
+            status.code(),
+            format!("bundle `{label}`: {}", status.message()),
+        ),
+    }
+}
+
+/// Write one prepared bundle.
+async fn write_prepared(
     records: &Records,
     caller: &Caller,
-    bundle: pb::ImportBundleRequest,
+    label: String,
+    bundle: PreparedBundle,
 ) -> Result<pb::ImportBundleResult, Status> {
     let summary = records
-        .import_bundle(&caller.tenant, &bundle.bundle_json)
+        .write_bundle(&caller.tenant, bundle)
         .await
-        .map_err(|e| {
-            let status = Status::from(e);
-            match bundle.label.as_str() {
-                "" => status,
-                label => Status::new(
-                    status.code(),
-                    format!("bundle `{label}`: {}", status.message()),
-                ),
-            }
-        })?;
+        .map_err(|e| labelled(Status::from(e), &label))?;
     tracing::info!(
         tenant = %caller.tenant,
         principal = %caller.principal,
@@ -267,7 +299,7 @@ async fn import_one(
     );
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(pb::ImportBundleResult {
-        label: bundle.label,
+        label,
         bundle_type: summary.kind.as_str().to_owned(),
         created: count(summary.created),
         updated: count(summary.updated),

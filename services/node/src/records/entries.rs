@@ -32,7 +32,8 @@ pub enum Method {
     },
 }
 
-/// One resource to write.
+/// One resource to write, labelled and indexed already: that work needs no
+/// database, so imports do it before taking the tenant's write lock.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub resource: Value,
@@ -40,6 +41,37 @@ pub struct Entry {
     /// The bundle entry's `fullUrl`, by which other entries refer to it.
     pub full_url: Option<String>,
     pub method: Method,
+    labels: String,
+    tokens: Vec<(&'static str, String)>,
+}
+
+impl Entry {
+    pub fn new(
+        mut resource: Value,
+        resource_type: String,
+        full_url: Option<String>,
+        method: Method,
+    ) -> Entry {
+        let labels = version::label(&mut resource);
+        let tokens = search::tokens(&resource);
+        Entry {
+            resource,
+            resource_type,
+            full_url,
+            method,
+            labels,
+            tokens,
+        }
+    }
+
+    /// The `system|value` identifiers by which the entry is recognised (a
+    /// bare value, without a system, is too weak to decide two records are one).
+    fn identifiers(&self) -> impl Iterator<Item = &str> {
+        self.tokens
+            .iter()
+            .filter(|(param, value)| *param == search::IDENTIFIER && !value.starts_with('|'))
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 /// What to do with a new resource whose identifier is already stored.
@@ -113,9 +145,12 @@ pub async fn write_entries(
         .iter()
         .zip(&targets)
         .flat_map(|(e, t)| {
-            identifiers(&e.resource)
-                .into_iter()
-                .map(|value| ((e.resource_type.clone(), value), t.id().to_owned()))
+            e.identifiers().map(|value| {
+                (
+                    (e.resource_type.clone(), value.to_owned()),
+                    t.id().to_owned(),
+                )
+            })
         })
         .collect();
     references::resolve(
@@ -131,24 +166,33 @@ pub async fn write_entries(
     let mut versions: Vec<NewVersion> = Vec::new();
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(entries.len());
     for (index, (entry, target)) in entries.into_iter().zip(targets).enumerate() {
-        let key = (entry.resource_type.clone(), target.id().to_owned());
-        let current = currents.remove(&key);
-        let source_url = entry
-            .full_url
-            .as_deref()
-            .filter(|u| u.starts_with("urn:uuid:"));
+        let Entry {
+            resource,
+            resource_type,
+            full_url,
+            method,
+            labels,
+            tokens,
+        } = entry;
+        let current = currents.remove(&(resource_type.clone(), target.id().to_owned()));
+        let source_url = full_url.as_deref().filter(|u| u.starts_with("urn:uuid:"));
         let write = |version_id, supersedes, resource| {
+            let stamp = version::Stamp {
+                resource_type: &resource_type,
+                id: target.id(),
+                version_id,
+                last_updated: &last_updated,
+            };
             version::stamp(
                 resource,
-                &entry.resource_type,
-                target.id(),
-                version_id,
-                &last_updated,
+                &stamp,
+                labels.clone(),
+                tokens.clone(),
                 source_url,
                 supersedes,
             )
         };
-        match (&target, &entry.method, current) {
+        match (&target, &method, current) {
             (Target::Existing(_), _, Some(current)) => {
                 outcomes.push(Some(Outcome {
                     row: current,
@@ -162,7 +206,7 @@ pub async fn write_entries(
                 },
                 None,
             ) => {
-                let name = format!("{}/{}", entry.resource_type, target.id());
+                let name = format!("{resource_type}/{}", target.id());
                 return Err(NodeError::NotFound(name).in_entry(index));
             }
             (
@@ -174,14 +218,14 @@ pub async fn write_entries(
                 current,
             ) if current.as_ref().map(|c| c.version_id) != Some(*expected) => {
                 return Err(NodeError::VersionConflict {
-                    resource: format!("{}/{}", entry.resource_type, target.id()),
+                    resource: format!("{resource_type}/{}", target.id()),
                     expected: *expected,
                     current: current.map(|c| c.version_id).unwrap_or(0),
                 }
                 .in_entry(index));
             }
             (_, _, Some(current)) => {
-                let candidate = version::comparable(entry.resource, target.id());
+                let candidate = version::comparable(resource, target.id());
                 if version::is_unchanged(&current, &candidate) {
                     outcomes.push(Some(Outcome {
                         row: current,
@@ -193,7 +237,7 @@ pub async fn write_entries(
                 }
             }
             (_, _, None) => {
-                versions.push(write(1, None, entry.resource));
+                versions.push(write(1, None, resource));
                 outcomes.push(None);
             }
         }
@@ -239,7 +283,7 @@ async fn find_targets(
     let mut wanted_identifiers = Vec::new();
     let mut wanted_sources = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
-        wanted_identifiers.extend(identifiers(&entry.resource));
+        wanted_identifiers.extend(entry.identifiers().map(str::to_owned));
         if let Method::CreateIfNoneExist { query } = &entry.method {
             wanted_identifiers.push(identifier_query(query).map_err(|e| e.in_entry(index))?);
         }
@@ -282,8 +326,8 @@ async fn find_targets(
                 }
             }
             Method::Create => {
-                let mut ids: Vec<String> = identifiers(&entry.resource)
-                    .iter()
+                let mut ids: Vec<String> = entry
+                    .identifiers()
                     .flat_map(|value| matches(&by_identifier, ty, value))
                     .collect();
                 ids.sort_unstable();
@@ -325,16 +369,6 @@ async fn find_targets(
         targets.push(target);
     }
     Ok(targets)
-}
-
-/// The identifiers by which an entry is recognised: `system|value` pairs
-/// with a system (a bare value is too weak to decide two records are one).
-fn identifiers(resource: &Value) -> Vec<String> {
-    search::tokens(resource)
-        .into_iter()
-        .filter(|(param, value)| *param == search::IDENTIFIER && !value.starts_with('|'))
-        .map(|(_, value)| value)
-        .collect()
 }
 
 /// (resource type, value) → ids of resources indexed under `param`.

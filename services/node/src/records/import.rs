@@ -71,13 +71,18 @@ impl ImportSummary {
     }
 }
 
-impl Records {
-    /// Import one Bundle for `tenant`.
-    pub async fn import_bundle(
-        &self,
-        tenant: &TenantId,
-        text: &str,
-    ) -> Result<ImportSummary, NodeError> {
+/// A bundle that passed validation and is ready to be written: the CPU-bound
+/// half of an import, which the API runs on a blocking thread while the
+/// previous bundle is being written.
+#[derive(Debug)]
+pub struct PreparedBundle {
+    kind: BundleKind,
+    entries: Vec<Result<Entry, NodeError>>,
+}
+
+impl PreparedBundle {
+    /// Validate and parse a Bundle (no I/O).
+    pub fn prepare(text: &str) -> Result<PreparedBundle, NodeError> {
         let bundle = continuum_fhir::validate_text(text)?;
         let found = bundle
             .get("resourceType")
@@ -106,11 +111,39 @@ impl Records {
             Some(Value::Array(entries)) => entries,
             _ => Vec::new(),
         };
-        let parsed: Vec<Result<Entry, NodeError>> = raw_entries
+        let entries = raw_entries
             .into_iter()
             .map(|raw| parse_entry(raw, kind))
             .collect();
+        Ok(PreparedBundle { kind, entries })
+    }
 
+    pub fn kind(&self) -> BundleKind {
+        self.kind
+    }
+}
+
+impl Records {
+    /// Import one Bundle for `tenant`.
+    pub async fn import_bundle(
+        &self,
+        tenant: &TenantId,
+        text: &str,
+    ) -> Result<ImportSummary, NodeError> {
+        self.write_bundle(tenant, PreparedBundle::prepare(text)?)
+            .await
+    }
+
+    /// Write a prepared Bundle for `tenant`.
+    pub async fn write_bundle(
+        &self,
+        tenant: &TenantId,
+        bundle: PreparedBundle,
+    ) -> Result<ImportSummary, NodeError> {
+        let PreparedBundle {
+            kind,
+            entries: parsed,
+        } = bundle;
         let mut summary = ImportSummary::new(kind);
         match kind {
             BundleKind::Transaction | BundleKind::Collection => {
@@ -223,12 +256,7 @@ fn parse_entry(raw: Value, kind: BundleKind) -> Result<Entry, NodeError> {
         }
         (_, None) => return Err(NodeError::InvalidRequest("the entry has no request".into())),
     };
-    Ok(Entry {
-        resource,
-        resource_type,
-        full_url,
-        method,
-    })
+    Ok(Entry::new(resource, resource_type, full_url, method))
 }
 
 /// `W/"3"` → 3.

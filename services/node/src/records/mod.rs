@@ -20,7 +20,7 @@ use crate::store::{PatientCriteria, Store, StoredRow};
 use crate::tenant::TenantId;
 pub use entries::{Entry, Method, OnIdentifierMatch, Outcome, WriteOutcome};
 pub use export::Export;
-pub use import::{BundleKind, ImportSummary};
+pub use import::{BundleKind, ImportSummary, PreparedBundle};
 
 /// Largest search page.
 pub const MAX_SEARCH_RESULTS: u64 = 1000;
@@ -57,12 +57,7 @@ impl Records {
     ) -> Result<Outcome, NodeError> {
         let (resource, resource_type) = continuum_fhir::parse_resource(text)?;
         expect_type(&resource_type, expected_type)?;
-        let entry = Entry {
-            resource,
-            resource_type,
-            full_url: None,
-            method: Method::Create,
-        };
+        let entry = Entry::new(resource, resource_type, None, Method::Create);
         self.write_one(tenant, entry, on_match).await
     }
 
@@ -89,12 +84,7 @@ impl Records {
             if_match_version,
             must_exist: true,
         };
-        let entry = Entry {
-            resource,
-            resource_type: found_type,
-            full_url: None,
-            method,
-        };
+        let entry = Entry::new(resource, found_type, None, method);
         self.write_one(tenant, entry, OnIdentifierMatch::Refuse)
             .await
     }

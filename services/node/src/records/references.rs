@@ -51,7 +51,7 @@ pub async fn resolve(
             problem = match Target::parse(reference) {
                 Target::Placeholder(url) if !placeholders.contains_key(url) => {
                     Some(NodeError::UnresolvedPlaceholder {
-                        path: path.to_owned(),
+                        path: path.to_string(),
                         reference: reference.to_owned(),
                     })
                 }
@@ -178,7 +178,7 @@ async fn check_local_targets(
                     .entry(resource_type.to_owned())
                     .or_default()
                     .entry(id.to_owned())
-                    .or_insert_with(|| (index, path.to_owned()));
+                    .or_insert_with(|| (index, path.to_string()));
             }
         });
     }

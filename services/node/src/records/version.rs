@@ -1,7 +1,7 @@
 //! Turning a resource into a stored version: its id and `meta`, its
 //! security labels, and what it is indexed and filed under.
 
-use continuum_fhir::{apply_labels, compartment, search};
+use continuum_fhir::{apply_labels, compartment};
 use serde_json::{Map, Value};
 
 use crate::store::{NewVersion, StoredRow};
@@ -10,35 +10,48 @@ use crate::store::{NewVersion, StoredRow};
 /// that importing the same bundle again finds what it stored the first time.
 pub const SOURCE_URL: &str = "source-url";
 
-/// Stamp `resource` as version `version_id` of `resource_type/id`.
+/// Which version of which resource is being written, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp<'a> {
+    pub resource_type: &'a str,
+    pub id: &'a str,
+    pub version_id: u64,
+    pub last_updated: &'a str,
+}
+
+/// Add the resource's sensitivity labels to its `meta.security`; returns
+/// them as stored (comma-separated codes).
+pub fn label(resource: &mut Value) -> String {
+    let labels = apply_labels(resource);
+    labels
+        .iter()
+        .map(|l| l.code())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Make a labelled, indexed resource the version `stamp` says.
 pub fn stamp(
     mut resource: Value,
-    resource_type: &str,
-    id: &str,
-    version_id: u64,
-    last_updated: &str,
+    stamp: &Stamp<'_>,
+    labels: String,
+    mut tokens: Vec<(&'static str, String)>,
     source_url: Option<&str>,
     supersedes: Option<StoredRow>,
 ) -> NewVersion {
-    set_identity(&mut resource, id);
-    let labels = apply_labels(&mut resource);
-    set_stamp(&mut resource, version_id, last_updated);
-    let mut tokens = search::tokens(&resource);
+    set_identity(&mut resource, stamp.id);
+    set_stamp(&mut resource, stamp.version_id, stamp.last_updated);
     if let Some(url) = source_url {
         tokens.push((SOURCE_URL, url.to_owned()));
     }
     NewVersion {
-        resource_type: resource_type.to_owned(),
-        id: id.to_owned(),
-        version_id,
-        last_updated: last_updated.to_owned(),
+        resource_type: stamp.resource_type.to_owned(),
+        id: stamp.id.to_owned(),
+        version_id: stamp.version_id,
+        last_updated: stamp.last_updated.to_owned(),
         patient_id: compartment::patient_id(&resource).map(str::to_owned),
         clinical_date: compartment::clinical_date(&resource).map(str::to_owned),
-        labels: labels
-            .iter()
-            .map(|l| l.code())
-            .collect::<Vec<_>>()
-            .join(","),
+        labels,
         content: resource.to_string(),
         tokens,
         supersedes,
@@ -57,11 +70,10 @@ pub fn is_unchanged(stored: &StoredRow, candidate: &Value) -> bool {
     stored == candidate
 }
 
-/// Prepare an incoming resource for comparison with a stored one: same id,
-/// same labels as it would be stored with.
+/// Prepare an incoming (already labelled) resource for comparison with a
+/// stored one: give it the stored one's id.
 pub fn comparable(mut resource: Value, id: &str) -> Value {
     set_identity(&mut resource, id);
-    apply_labels(&mut resource);
     resource
 }
 
@@ -102,23 +114,27 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn stamped(mut resource: Value, resource_type: &str, id: &str, version_id: u64) -> NewVersion {
+        let labels = label(&mut resource);
+        let at = Stamp {
+            resource_type,
+            id,
+            version_id,
+            last_updated: "2026-01-01T00:00:00.000Z",
+        };
+        stamp(resource, &at, labels, Vec::new(), None, None)
+    }
+
     #[test]
     fn a_version_carries_id_stamp_labels_and_filing() {
         let obs = json!({"resourceType": "Observation", "status": "final",
             "code": {"coding": [{"system": "http://loinc.org", "code": "25836-8"}]},
             "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2021-02-03T04:05:06Z"});
-        let v = stamp(
-            obs,
-            "Observation",
-            "o1",
-            2,
-            "2026-01-01T00:00:00.000Z",
-            None,
-            None,
-        );
+        let v = stamped(obs, "Observation", "o1", 2);
         let content: Value = serde_json::from_str(&v.content).unwrap_or_default();
         assert_eq!(content["id"], "o1");
         assert_eq!(content["meta"]["versionId"], "2");
+        assert_eq!(content["meta"]["security"][0]["code"], "HIV");
         assert_eq!(v.labels, "HIV");
         assert_eq!(v.patient_id.as_deref(), Some("p1"));
         assert_eq!(v.clinical_date.as_deref(), Some("2021-02-03"));
@@ -126,16 +142,9 @@ mod tests {
 
     #[test]
     fn only_the_stamp_is_ignored_when_comparing() {
-        let patient = json!({"resourceType": "Patient", "gender": "female"});
-        let v = stamp(
-            patient.clone(),
-            "Patient",
-            "p",
-            1,
-            "2026-01-01T00:00:00.000Z",
-            None,
-            None,
-        );
+        let mut patient = json!({"resourceType": "Patient", "gender": "female"});
+        label(&mut patient);
+        let v = stamped(patient.clone(), "Patient", "p", 1);
         let stored = StoredRow {
             resource_type: v.resource_type,
             id: v.id,

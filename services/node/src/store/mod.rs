@@ -73,6 +73,8 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
+                    .pragma("cache_size", "-16384")
+                    .pragma("wal_autocheckpoint", "8192")
             });
         } else {
             options.max_connections(16);
