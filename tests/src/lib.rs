@@ -50,6 +50,35 @@ pub async fn import(
         .unwrap_or_else(|| Err(tonic::Status::unknown("no result")))
 }
 
+/// The ids of the patients a search finds.
+pub async fn patient_ids(
+    client: &mut node::Client,
+    search: continuum_proto::node::v1::SearchPatientsRequest,
+) -> Vec<String> {
+    let found = client
+        .search_patients(search)
+        .await
+        .expect("search")
+        .into_inner();
+    found.patients.into_iter().map(|p| p.id).collect()
+}
+
+/// A search by identifier (`system|value` or a bare value).
+pub fn by_identifier(identifier: &str) -> continuum_proto::node::v1::SearchPatientsRequest {
+    continuum_proto::node::v1::SearchPatientsRequest {
+        identifier: identifier.into(),
+        ..Default::default()
+    }
+}
+
+/// A search by the start of a name.
+pub fn by_name(name: &str) -> continuum_proto::node::v1::SearchPatientsRequest {
+    continuum_proto::node::v1::SearchPatientsRequest {
+        name: name.into(),
+        ..Default::default()
+    }
+}
+
 /// A Patient with an MRN from `system`.
 pub fn patient(family: &str, given: &str, mrn: &str) -> serde_json::Value {
     serde_json::json!({

@@ -2,27 +2,20 @@
 //! idempotent re-import, all-or-nothing transactions, batches, and precise
 //! errors for bad input.
 
+use continuum_e2e::node::Client;
 use continuum_e2e::node::TestNode;
 use continuum_e2e::postgres::TestDatabase;
-use continuum_e2e::{entry_keys, import, patient};
+use continuum_e2e::{by_identifier, by_name, entry_keys, import, patient, patient_ids};
 use continuum_proto::node::v1 as pb;
 use continuum_synth::{RecordSize, patient_bundle};
 use serde_json::json;
 use tonic::Code;
 
-async fn first_patient_id(
-    client: &mut continuum_e2e::node::Client,
-    identifier: &str,
-) -> Option<String> {
-    let found = client
-        .search_patients(pb::SearchPatientsRequest {
-            identifier: identifier.into(),
-            ..Default::default()
-        })
+async fn first_patient_id(client: &mut Client, identifier: &str) -> Option<String> {
+    patient_ids(client, by_identifier(identifier))
         .await
-        .expect("search")
-        .into_inner();
-    found.patients.first().map(|p| p.id.clone())
+        .into_iter()
+        .next()
 }
 
 fn mrn_of(bundle: &serde_json::Value) -> String {
@@ -278,15 +271,7 @@ async fn bad_input_gets_a_precise_error_and_writes_nothing() {
         err.message()
     );
 
-    let found = client
-        .search_patients(pb::SearchPatientsRequest {
-            name: "big".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("search")
-        .into_inner();
-    assert!(found.patients.is_empty());
+    assert!(patient_ids(&mut client, by_name("big")).await.is_empty());
 }
 
 #[tokio::test]

@@ -58,9 +58,8 @@ fn synth_import_and_export_through_the_binary() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Patient/no-such-patient not found"));
 }
 
-#[test]
-fn up_loads_a_local_network_with_synthetic_patients() {
-    let dir = tempfile::tempdir().expect("temp dir");
+/// `continuum up --no-wait` on a free port with its data in `dir`; its standard output.
+fn up(dir: &std::path::Path) -> String {
     let out = Command::new(continuum_bin())
         .args([
             "up",
@@ -71,38 +70,30 @@ fn up_loads_a_local_network_with_synthetic_patients() {
             "127.0.0.1:0",
             "--data-dir",
         ])
-        .arg(dir.path())
+        .arg(dir)
         .output()
         .expect("continuum up");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+#[test]
+fn up_loads_a_local_network_with_synthetic_patients() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = up(dir.path());
     assert!(
-        stdout.contains("Riverside Family Clinic (riverside-clinic): 3 patients imported"),
-        "{stdout}"
+        first.contains("Riverside Family Clinic (riverside-clinic): 3 patients imported"),
+        "{first}"
     );
-    assert!(stdout.contains("Lakeside General Hospital (lakeside-hospital): 3 patients imported"));
+    assert!(first.contains("Lakeside General Hospital (lakeside-hospital): 3 patients imported"));
+    assert!(first.contains("with sensitivity labels"), "{first}");
 
     // A second start finds everything already there.
-    let again = Command::new(continuum_bin())
-        .args([
-            "up",
-            "--no-wait",
-            "--patients",
-            "3",
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .output()
-        .expect("continuum up again");
-    let stdout = String::from_utf8_lossy(&again.stdout);
-    assert!(
-        stdout.contains("0 resources created, 0 updated"),
-        "{stdout}"
-    );
+    let again = up(dir.path());
+    assert!(again.contains("0 resources created, 0 updated"), "{again}");
 }

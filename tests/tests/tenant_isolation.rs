@@ -3,7 +3,7 @@
 
 use continuum_e2e::node::TestNode;
 use continuum_e2e::postgres::TestDatabase;
-use continuum_e2e::{import, patient};
+use continuum_e2e::{by_identifier, by_name, import, patient, patient_ids};
 use continuum_proto::node::v1 as pb;
 use serde_json::json;
 use tonic::Code;
@@ -70,26 +70,11 @@ async fn tenants_cannot_reach_each_others_records(node: &TestNode) {
     // Search: the shared MRN finds only the caller's own patient.
     for (client, own) in [(&mut a, &alice.id), (&mut b, &bob.id)] {
         for identifier in ["urn:oid:1.2.3.4.5.mrn|MRN-1", "MRN-1"] {
-            let found = client
-                .search_patients(pb::SearchPatientsRequest {
-                    identifier: identifier.into(),
-                    ..Default::default()
-                })
-                .await
-                .expect("search")
-                .into_inner();
-            let ids: Vec<_> = found.patients.iter().map(|p| p.id.clone()).collect();
+            let ids = patient_ids(client, by_identifier(identifier)).await;
             assert_eq!(ids, std::slice::from_ref(own));
         }
-        let by_name = client
-            .search_patients(pb::SearchPatientsRequest {
-                name: "shared".into(),
-                ..Default::default()
-            })
-            .await
-            .expect("search by name")
-            .into_inner();
-        assert_eq!(by_name.patients.len(), 1);
+        let ids = patient_ids(client, by_name("shared")).await;
+        assert_eq!(ids, std::slice::from_ref(own));
     }
 
     // List and export.
@@ -134,6 +119,17 @@ async fn tenants_cannot_reach_each_others_records(node: &TestNode) {
         err.message().contains("does not exist"),
         "{}",
         err.message()
+    );
+
+    let put = json!({"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": {"resourceType": "Patient", "id": alice.id, "name": [{"family": "Mallory"}]},
+         "request": {"method": "PUT", "url": format!("Patient/{}", alice.id)}}]});
+    let result = import(&mut b, &put)
+        .await
+        .expect("a PUT of the same id at clinic-b");
+    assert_eq!(
+        result.created, 1,
+        "clinic-b gets a Patient of its own under that id"
     );
 
     // Nothing of clinic-b's attempts reached clinic-a.

@@ -164,12 +164,14 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(SearchTokens::Param).string().not_null())
                     .col(ColumnDef::new(SearchTokens::Value).string().not_null())
                     .col(ColumnDef::new(SearchTokens::ResourceId).string().not_null())
+                    // Lookups are by (tenant, param, value): an identifier is
+                    // looked up before it is known which type holds it.
                     .primary_key(
                         Index::create()
                             .col(SearchTokens::TenantId)
-                            .col(SearchTokens::ResourceType)
                             .col(SearchTokens::Param)
                             .col(SearchTokens::Value)
+                            .col(SearchTokens::ResourceType)
                             .col(SearchTokens::ResourceId),
                     )
                     .to_owned(),

@@ -42,6 +42,10 @@ pub enum NodeError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The node could not start or keep serving (address in use, data
+    /// folder not writable…).
+    #[error("cannot serve: {0}")]
+    Serve(String),
 }
 
 impl NodeError {

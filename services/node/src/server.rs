@@ -12,7 +12,7 @@ use tonic::transport::server::TcpIncoming;
 
 use crate::api::{ClinicalApi, ServiceCredentialAuth};
 use crate::records::Records;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use crate::tenant::Tenants;
 use crate::{NodeConfig, NodeError};
 
@@ -47,12 +47,8 @@ impl RunningNode {
 async fn finish(task: JoinHandle<Result<(), tonic::transport::Error>>) -> Result<(), NodeError> {
     match task.await {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(NodeError::Store(StoreError::Unavailable(format!(
-            "server: {e}"
-        )))),
-        Err(e) => Err(NodeError::Store(StoreError::Unavailable(format!(
-            "server task: {e}"
-        )))),
+        Ok(Err(e)) => Err(NodeError::Serve(e.to_string())),
+        Err(e) => Err(NodeError::Serve(format!("server task: {e}"))),
     }
 }
 
@@ -60,7 +56,7 @@ async fn finish(task: JoinHandle<Result<(), tonic::transport::Error>>) -> Result
 pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode, NodeError> {
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            NodeError::InvalidRequest(format!(
+            NodeError::Serve(format!(
                 "cannot create data_dir {}: {e}",
                 config.data_dir.display()
             ))
@@ -73,12 +69,12 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
         .await?;
     let records = Records::new(store, env, config.public_url());
 
-    let listener = TcpListener::bind(config.listen).await.map_err(|e| {
-        NodeError::InvalidRequest(format!("cannot listen on {}: {e}", config.listen))
-    })?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| NodeError::Serve(format!("cannot listen on {}: {e}", config.listen)))?;
     let addr = listener
         .local_addr()
-        .map_err(|e| NodeError::InvalidRequest(e.to_string()))?;
+        .map_err(|e| NodeError::Serve(e.to_string()))?;
     let clinical = ClinicalServer::new(ClinicalApi::new(records))
         .max_decoding_message_size(config.max_message_bytes)
         .max_encoding_message_size(config.max_message_bytes);

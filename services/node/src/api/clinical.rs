@@ -27,6 +27,48 @@ impl ClinicalApi {
     }
 }
 
+impl ClinicalApi {
+    /// Store a new resource (of `expected_type`, when given). A resource whose
+    /// identifier is already stored is refused, not merged.
+    async fn create(
+        &self,
+        request: Request<pb::CreateResourceRequest>,
+        expected_type: Option<&str>,
+    ) -> Result<Response<pb::StoredResource>, Status> {
+        let caller = Caller::of(&request)?;
+        let json = request.into_inner().resource_json;
+        let outcome = self
+            .records
+            .create(
+                &caller.tenant,
+                &json,
+                expected_type,
+                OnIdentifierMatch::Refuse,
+            )
+            .await?;
+        Ok(Response::new(outcome.into()))
+    }
+
+    async fn update(
+        &self,
+        request: Request<pb::UpdateResourceRequest>,
+    ) -> Result<Response<pb::StoredResource>, Status> {
+        let caller = Caller::of(&request)?;
+        let body = request.into_inner();
+        let outcome = self
+            .records
+            .update(
+                &caller.tenant,
+                &body.resource_type,
+                &body.id,
+                &body.resource_json,
+                body.if_match_version,
+            )
+            .await?;
+        Ok(Response::new(outcome.into()))
+    }
+}
+
 type ImportStream = Pin<Box<dyn Stream<Item = Result<pb::ImportBundleResult, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -35,42 +77,23 @@ impl pb::clinical_server::Clinical for ClinicalApi {
         &self,
         request: Request<pb::CreateResourceRequest>,
     ) -> Result<Response<pb::StoredResource>, Status> {
-        let caller = Caller::of(&request)?;
-        let body = request.into_inner();
-        let outcome = self
-            .records
-            .create(
-                &caller.tenant,
-                &body.resource_json,
-                Some("Patient"),
-                OnIdentifierMatch::Refuse,
-            )
-            .await?;
-        Ok(Response::new(outcome.into()))
+        self.create(request, Some("Patient")).await
     }
 
     async fn update_patient(
         &self,
-        request: Request<pb::UpdateResourceRequest>,
+        mut request: Request<pb::UpdateResourceRequest>,
     ) -> Result<Response<pb::StoredResource>, Status> {
-        let caller = Caller::of(&request)?;
-        let body = request.into_inner();
-        if !body.resource_type.is_empty() && body.resource_type != "Patient" {
-            return Err(Status::invalid_argument(
-                "UpdatePatient updates Patient resources only",
-            ));
+        let body = request.get_mut();
+        match body.resource_type.as_str() {
+            "" | "Patient" => body.resource_type = "Patient".into(),
+            _ => {
+                return Err(Status::invalid_argument(
+                    "UpdatePatient updates Patient resources only",
+                ));
+            }
         }
-        let outcome = self
-            .records
-            .update(
-                &caller.tenant,
-                "Patient",
-                &body.id,
-                &body.resource_json,
-                body.if_match_version,
-            )
-            .await?;
-        Ok(Response::new(outcome.into()))
+        self.update(request).await
     }
 
     async fn get_patient(
@@ -109,37 +132,14 @@ impl pb::clinical_server::Clinical for ClinicalApi {
         &self,
         request: Request<pb::CreateResourceRequest>,
     ) -> Result<Response<pb::StoredResource>, Status> {
-        let caller = Caller::of(&request)?;
-        let body = request.into_inner();
-        let outcome = self
-            .records
-            .create(
-                &caller.tenant,
-                &body.resource_json,
-                None,
-                OnIdentifierMatch::Refuse,
-            )
-            .await?;
-        Ok(Response::new(outcome.into()))
+        self.create(request, None).await
     }
 
     async fn update_resource(
         &self,
         request: Request<pb::UpdateResourceRequest>,
     ) -> Result<Response<pb::StoredResource>, Status> {
-        let caller = Caller::of(&request)?;
-        let body = request.into_inner();
-        let outcome = self
-            .records
-            .update(
-                &caller.tenant,
-                &body.resource_type,
-                &body.id,
-                &body.resource_json,
-                body.if_match_version,
-            )
-            .await?;
-        Ok(Response::new(outcome.into()))
+        self.update(request).await
     }
 
     async fn get_resource(

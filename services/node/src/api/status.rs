@@ -32,7 +32,7 @@ fn code_of(error: &NodeError) -> tonic::Code {
         }
         NodeError::InEntry { source, .. } => code_of(source),
         NodeError::Store(StoreError::Unavailable(_)) => Code::Unavailable,
-        NodeError::Store(_) => Code::Internal,
+        NodeError::Store(_) | NodeError::Serve(_) => Code::Internal,
     }
 }
 

@@ -13,7 +13,7 @@ use continuum_mesh::clock::Environment;
 use serde_json::Value;
 
 use super::references::{self, identifier_query};
-use super::version::{self, SOURCE_URL};
+use super::version;
 use crate::NodeError;
 use crate::store::{NewVersion, StoredRow, TenantTx};
 
@@ -169,13 +169,12 @@ pub async fn write_entries(
         let Entry {
             resource,
             resource_type,
-            full_url,
+            full_url: _,
             method,
             labels,
             tokens,
         } = entry;
         let current = currents.remove(&(resource_type.clone(), target.id().to_owned()));
-        let source_url = full_url.as_deref().filter(|u| u.starts_with("urn:uuid:"));
         let write = |version_id, supersedes, resource| {
             let stamp = version::Stamp {
                 resource_type: &resource_type,
@@ -183,14 +182,7 @@ pub async fn write_entries(
                 version_id,
                 last_updated: &last_updated,
             };
-            version::stamp(
-                resource,
-                &stamp,
-                labels.clone(),
-                tokens.clone(),
-                source_url,
-                supersedes,
-            )
+            version::stamp(resource, &stamp, labels.clone(), tokens.clone(), supersedes)
         };
         match (&target, &method, current) {
             (Target::Existing(_), _, Some(current)) => {
@@ -281,22 +273,13 @@ async fn find_targets(
     on_match: OnIdentifierMatch,
 ) -> Result<Vec<Target>, NodeError> {
     let mut wanted_identifiers = Vec::new();
-    let mut wanted_sources = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         wanted_identifiers.extend(entry.identifiers().map(str::to_owned));
         if let Method::CreateIfNoneExist { query } = &entry.method {
             wanted_identifiers.push(identifier_query(query).map_err(|e| e.in_entry(index))?);
         }
-        if let Some(url) = entry
-            .full_url
-            .as_deref()
-            .filter(|u| u.starts_with("urn:uuid:"))
-        {
-            wanted_sources.push(url.to_owned());
-        }
     }
     let by_identifier = lookup(tx, search::IDENTIFIER, &wanted_identifiers).await?;
-    let by_source = lookup(tx, SOURCE_URL, &wanted_sources).await?;
     let matches = |table: &HashMap<(String, String), Vec<String>>, ty: &str, value: &str| {
         table
             .get(&(ty.to_owned(), value.to_owned()))
@@ -313,7 +296,7 @@ async fn find_targets(
             Method::CreateIfNoneExist { query } => {
                 let value = identifier_query(query).map_err(|e| e.in_entry(index))?;
                 match matches(&by_identifier, ty, &value).as_slice() {
-                    [] => Target::New(env.ids.new_id()),
+                    [] => id_for_new(entry, env),
                     [id] => Target::Existing(id.clone()),
                     several => {
                         return Err(NodeError::ConditionalMatch {
@@ -333,13 +316,7 @@ async fn find_targets(
                 ids.sort_unstable();
                 ids.dedup();
                 match (ids.as_slice(), on_match) {
-                    ([], _) => match entry.full_url.as_deref() {
-                        Some(url) => match matches(&by_source, ty, url).as_slice() {
-                            [id] => Target::Id(id.clone()),
-                            _ => Target::New(env.ids.new_id()),
-                        },
-                        None => Target::New(env.ids.new_id()),
-                    },
+                    ([], _) => id_for_new(entry, env),
                     ([id], OnIdentifierMatch::UpdateMatched) => Target::Id(id.clone()),
                     ([id], OnIdentifierMatch::Refuse) => {
                         return Err(NodeError::AlreadyExists(format!(
@@ -369,6 +346,31 @@ async fn find_targets(
         targets.push(target);
     }
     Ok(targets)
+}
+
+/// The id of an entry that matched nothing stored. A bundle entry named by a
+/// `urn:uuid:` fullUrl (as EMRs and Synthea name them) is stored under that
+/// UUID, so importing the bundle again finds it — as an update of the same
+/// resource, not a copy. Anything else gets a fresh id.
+fn id_for_new(entry: &Entry, env: &Environment) -> Target {
+    let uuid = entry
+        .full_url
+        .as_deref()
+        .and_then(|url| url.strip_prefix("urn:uuid:"));
+    match uuid {
+        Some(uuid) if is_uuid(uuid) => Target::Id(uuid.to_ascii_lowercase()),
+        _ => Target::New(env.ids.new_id()),
+    }
+}
+
+/// 8-4-4-4-12 hexadecimal digits (which is also a valid FHIR id).
+fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// (resource type, value) → ids of resources indexed under `param`.

@@ -6,10 +6,6 @@ use serde_json::{Map, Value};
 
 use crate::store::{NewVersion, StoredRow};
 
-/// Search parameter under which an entry's `urn:uuid:` fullUrl is kept, so
-/// that importing the same bundle again finds what it stored the first time.
-pub const SOURCE_URL: &str = "source-url";
-
 /// Which version of which resource is being written, and when.
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp<'a> {
@@ -35,15 +31,11 @@ pub fn stamp(
     mut resource: Value,
     stamp: &Stamp<'_>,
     labels: String,
-    mut tokens: Vec<(&'static str, String)>,
-    source_url: Option<&str>,
+    tokens: Vec<(&'static str, String)>,
     supersedes: Option<StoredRow>,
 ) -> NewVersion {
     set_identity(&mut resource, stamp.id);
     set_stamp(&mut resource, stamp.version_id, stamp.last_updated);
-    if let Some(url) = source_url {
-        tokens.push((SOURCE_URL, url.to_owned()));
-    }
     NewVersion {
         resource_type: stamp.resource_type.to_owned(),
         id: stamp.id.to_owned(),
@@ -122,7 +114,7 @@ mod tests {
             version_id,
             last_updated: "2026-01-01T00:00:00.000Z",
         };
-        stamp(resource, &at, labels, Vec::new(), None, None)
+        stamp(resource, &at, labels, Vec::new(), None)
     }
 
     #[test]
