@@ -43,6 +43,7 @@ pub struct Entry {
     pub method: Method,
     labels: String,
     tokens: Vec<(&'static str, String)>,
+    references: Vec<String>,
 }
 
 impl Entry {
@@ -54,6 +55,10 @@ impl Entry {
     ) -> Entry {
         let labels = version::label(&mut resource);
         let tokens = search::tokens(&resource);
+        let mut references = Vec::new();
+        continuum_fhir::references::for_each(&resource, &mut |_, reference| {
+            references.push(reference.to_owned());
+        });
         Entry {
             resource,
             resource_type,
@@ -61,7 +66,13 @@ impl Entry {
             method,
             labels,
             tokens,
+            references,
         }
+    }
+
+    /// Every `reference` string of the resource, as sent.
+    pub fn references(&self) -> impl Iterator<Item = &str> {
+        self.references.iter().map(String::as_str)
     }
 
     /// The `system|value` identifiers by which the entry is recognised (a
@@ -173,6 +184,7 @@ pub async fn write_entries(
             method,
             labels,
             tokens,
+            references: _,
         } = entry;
         let current = currents.remove(&(resource_type.clone(), target.id().to_owned()));
         let write = |version_id, supersedes, resource| {

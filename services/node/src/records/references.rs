@@ -3,6 +3,10 @@
 //! conditional references (`Organization?identifier=…`) become the one
 //! resource they match, and every local reference must point at a resource
 //! this tenant has — a dangling reference is refused, naming its element.
+//!
+//! Each entry's reference strings were collected once, when it was prepared;
+//! the resource is walked again only to rewrite it, and to find an element's
+//! path for an error message.
 
 use std::collections::{HashMap, HashSet};
 
@@ -27,6 +31,56 @@ pub fn identifier_query(query: &str) -> Result<String, NodeError> {
     Ok(value.replace("%7C", "|").replace("%7c", "|"))
 }
 
+/// (type, query) → the one matching id, or how many matched when not one.
+type Conditionals = HashMap<(String, String), Result<String, usize>>;
+
+/// How references are rewritten: placeholders and conditional references to
+/// `Type/id`; everything else stays as it is.
+struct Resolution<'a> {
+    placeholders: &'a HashMap<String, String>,
+    conditionals: Conditionals,
+}
+
+impl Resolution<'_> {
+    /// The reference as it will be stored, or why it cannot be.
+    fn resolve(&self, reference: &str) -> Result<Option<String>, Unresolved> {
+        match Target::parse(reference) {
+            Target::Placeholder(url) => match self.placeholders.get(url) {
+                Some(local) => Ok(Some(local.clone())),
+                None => Err(Unresolved::Placeholder),
+            },
+            Target::Conditional {
+                resource_type,
+                query,
+            } => {
+                match self
+                    .conditionals
+                    .get(&(resource_type.to_owned(), query.to_owned()))
+                {
+                    Some(Ok(id)) => Ok(Some(format!("{resource_type}/{id}"))),
+                    Some(Err(matches)) => Err(Unresolved::Conditional {
+                        resource_type: resource_type.to_owned(),
+                        matches: *matches,
+                    }),
+                    None => Err(Unresolved::Conditional {
+                        resource_type: resource_type.to_owned(),
+                        matches: 0,
+                    }),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+enum Unresolved {
+    Placeholder,
+    Conditional {
+        resource_type: String,
+        matches: usize,
+    },
+}
+
 /// Rewrite and check every reference of `entries`.
 ///
 /// `placeholders` maps fullUrls to `Type/id`; `pending` holds the resources
@@ -39,64 +93,65 @@ pub async fn resolve(
     pending: &HashSet<(String, String)>,
     pending_identifiers: &HashMap<(String, String), String>,
 ) -> Result<(), NodeError> {
-    let conditional = resolve_conditionals(tx, entries, pending_identifiers).await?;
+    let conditionals = resolve_conditionals(tx, entries, pending_identifiers).await?;
+    let resolution = Resolution {
+        placeholders,
+        conditionals,
+    };
 
-    // Check first, with paths for the error messages; then rewrite.
+    // Everything local the entries will point at, once rewritten:
+    // type → id → (entry, reference) of the first reference to it.
+    let mut wanted: HashMap<String, HashMap<String, (usize, String)>> = HashMap::new();
+    let mut needs_rewrite = vec![false; entries.len()];
     for (index, entry) in entries.iter().enumerate() {
-        let mut problem = None;
-        references::for_each(&entry.resource, &mut |path, reference| {
-            if problem.is_some() {
-                return;
-            }
-            problem = match Target::parse(reference) {
-                Target::Placeholder(url) if !placeholders.contains_key(url) => {
-                    Some(NodeError::UnresolvedPlaceholder {
-                        path: path.to_string(),
-                        reference: reference.to_owned(),
-                    })
+        for reference in entry.references() {
+            let stored = match resolution.resolve(reference) {
+                Ok(Some(local)) => {
+                    needs_rewrite[index] = true;
+                    local
                 }
-                Target::Conditional {
-                    resource_type,
-                    query,
-                } => match conditional.get(&(resource_type.to_owned(), query.to_owned())) {
-                    Some(Ok(_)) => None,
-                    Some(Err(matches)) => Some(NodeError::ConditionalMatch {
-                        resource_type: resource_type.to_owned(),
-                        query: reference.to_owned(),
-                        matches: *matches,
-                    }),
-                    None => Some(NodeError::InvalidRequest(format!(
-                        "{path}: `{reference}` could not be resolved"
-                    ))),
-                },
-                _ => None,
+                Ok(None) => reference.to_owned(),
+                Err(unresolved) => {
+                    let path = path_of(entry, reference);
+                    let error = match unresolved {
+                        Unresolved::Placeholder => NodeError::UnresolvedPlaceholder {
+                            path,
+                            reference: reference.to_owned(),
+                        },
+                        Unresolved::Conditional {
+                            resource_type,
+                            matches,
+                        } => NodeError::ConditionalMatch {
+                            resource_type,
+                            query: reference.to_owned(),
+                            matches,
+                        },
+                    };
+                    return Err(error.in_entry(index));
+                }
             };
-        });
-        if let Some(problem) = problem {
-            return Err(problem.in_entry(index));
+            if let Target::Local { resource_type, id } = Target::parse(&stored)
+                && !pending.contains(&(resource_type.to_owned(), id.to_owned()))
+            {
+                wanted
+                    .entry(resource_type.to_owned())
+                    .or_default()
+                    .entry(id.to_owned())
+                    .or_insert_with(|| (index, reference.to_owned()));
+            }
         }
     }
-    for entry in entries.iter_mut() {
-        references::rewrite(
-            &mut entry.resource,
-            &mut |reference| match Target::parse(reference) {
-                Target::Placeholder(url) => placeholders.get(url).cloned(),
-                Target::Conditional {
-                    resource_type,
-                    query,
-                } => conditional
-                    .get(&(resource_type.to_owned(), query.to_owned()))
-                    .and_then(|found| found.as_ref().ok())
-                    .map(|id| format!("{resource_type}/{id}")),
-                _ => None,
-            },
-        );
-    }
-    check_local_targets(tx, entries, pending).await
-}
+    check_local_targets(tx, entries, &wanted).await?;
 
-/// (type, query) → the one matching id, or how many matched when not one.
-type Conditionals = HashMap<(String, String), Result<String, usize>>;
+    for (entry, rewrite) in entries.iter_mut().zip(needs_rewrite) {
+        if rewrite {
+            references::rewrite(&mut entry.resource, &mut |reference| {
+                resolution.resolve(reference).ok().flatten()
+            });
+        }
+    }
+    Ok(())
+}
 
 async fn resolve_conditionals(
     tx: &TenantTx,
@@ -105,23 +160,15 @@ async fn resolve_conditionals(
 ) -> Result<Conditionals, NodeError> {
     let mut queries: HashMap<(String, String), String> = HashMap::new();
     for (index, entry) in entries.iter().enumerate() {
-        let mut problem = None;
-        references::for_each(&entry.resource, &mut |_, reference| {
+        for reference in entry.references() {
             if let Target::Conditional {
                 resource_type,
                 query,
             } = Target::parse(reference)
             {
-                match identifier_query(query) {
-                    Ok(value) => {
-                        queries.insert((resource_type.to_owned(), query.to_owned()), value);
-                    }
-                    Err(e) => problem = Some(e),
-                }
+                let value = identifier_query(query).map_err(|e| e.in_entry(index))?;
+                queries.insert((resource_type.to_owned(), query.to_owned()), value);
             }
-        });
-        if let Some(problem) = problem {
-            return Err(problem.in_entry(index));
         }
     }
     let mut out = Conditionals::new();
@@ -165,39 +212,43 @@ async fn resolve_conditionals(
 async fn check_local_targets(
     tx: &TenantTx,
     entries: &[Entry],
-    pending: &HashSet<(String, String)>,
+    wanted: &HashMap<String, HashMap<String, (usize, String)>>,
 ) -> Result<(), NodeError> {
-    // type → id → (entry, path) of the first reference to it
-    let mut wanted: HashMap<String, HashMap<String, (usize, String)>> = HashMap::new();
-    for (index, entry) in entries.iter().enumerate() {
-        references::for_each(&entry.resource, &mut |path, reference| {
-            if let Target::Local { resource_type, id } = Target::parse(reference)
-                && !pending.contains(&(resource_type.to_owned(), id.to_owned()))
-            {
-                wanted
-                    .entry(resource_type.to_owned())
-                    .or_default()
-                    .entry(id.to_owned())
-                    .or_insert_with(|| (index, path.to_string()));
-            }
-        });
-    }
     let mut dangling: Vec<(usize, String, String)> = Vec::new();
-    for (ty, ids) in &wanted {
+    for (ty, ids) in wanted {
         let keys: Vec<&str> = ids.keys().map(String::as_str).collect();
         let existing = tx.existing(ty, &keys).await?;
-        for (id, (index, path)) in ids {
+        for (id, (index, reference)) in ids {
             if !existing.contains(id) {
-                dangling.push((*index, path.clone(), format!("{ty}/{id}")));
+                dangling.push((*index, reference.clone(), format!("{ty}/{id}")));
             }
         }
     }
     // Report the first dangling reference in bundle order, so the message is stable.
     dangling.sort();
     match dangling.into_iter().next() {
-        Some((index, path, reference)) => {
-            Err(NodeError::DanglingReference { path, reference }.in_entry(index))
+        Some((index, reference, target)) => {
+            let path = entries
+                .get(index)
+                .map(|e| path_of(e, &reference))
+                .unwrap_or_default();
+            Err(NodeError::DanglingReference {
+                path,
+                reference: target,
+            }
+            .in_entry(index))
         }
         None => Ok(()),
     }
+}
+
+/// The element path of the first `reference` equal to `reference` in the entry.
+fn path_of(entry: &Entry, reference: &str) -> String {
+    let mut found = None;
+    references::for_each(&entry.resource, &mut |path, candidate| {
+        if found.is_none() && candidate == reference {
+            found = Some(path.to_string());
+        }
+    });
+    found.unwrap_or_else(|| entry.resource_type.clone())
 }

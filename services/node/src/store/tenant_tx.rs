@@ -18,7 +18,7 @@ use crate::tenant::TenantId;
 
 /// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's limits on
 /// bound parameters, large enough to amortize each statement.
-const INSERT_CHUNK: usize = 500;
+const INSERT_CHUNK: usize = 64;
 /// Values per `IN (…)` list.
 const IN_CHUNK: usize = 500;
 
