@@ -60,28 +60,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         resources as f64 / elapsed.as_secs_f64()
     );
 
-    // Export: whole records, round-robin over the imported patients.
-    let mut latencies = Vec::with_capacity(args.exports);
-    let mut exported = 0;
-    for i in 0..args.exports {
-        let patient_id = patients[i % patients.len()].clone();
-        let started = Instant::now();
-        let export = client
-            .export_patient(ExportPatientRequest { patient_id })
-            .await?
-            .into_inner();
-        latencies.push(started.elapsed());
-        exported += export.resource_count as usize;
-    }
-    latencies.sort();
-    println!(
-        "export: {} records, {:.0} resources each: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        args.exports,
-        exported as f64 / args.exports as f64,
-        ms(percentile(&latencies, 0.50)),
-        ms(percentile(&latencies, 0.99)),
-        ms(latencies.last().copied().unwrap_or_default()),
-    );
+    time_exports(&mut client, &patients, args.exports, "export").await?;
 
     if args.fill > resources {
         let mut stored = resources;
@@ -102,12 +81,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             "fill: {stored} resources stored ({:.0} s)",
             fill_started.elapsed().as_secs_f64()
         );
-        for i in 0..200 {
-            let patient_id = patients[i % patients.len()].clone();
-            client
-                .export_patient(ExportPatientRequest { patient_id })
-                .await?;
-        }
+        time_exports(&mut client, &patients, args.exports, "export at scale").await?;
         let (rss, peak) = node.memory()?;
         println!("memory while serving {stored} resources: RSS {rss} MiB (peak {peak} MiB)");
     }
@@ -116,6 +90,40 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 type Client = AuthorizedClinicalClient;
+
+/// Export whole records, round-robin over `patients`, and print the latencies.
+async fn time_exports(
+    client: &mut Client,
+    patients: &[String],
+    exports: usize,
+    label: &str,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !patients.is_empty(),
+        "no patient was imported: nothing to export"
+    );
+    let mut latencies = Vec::with_capacity(exports);
+    let mut exported = 0;
+    for i in 0..exports {
+        let patient_id = patients[i % patients.len()].clone();
+        let started = Instant::now();
+        let export = client
+            .export_patient(ExportPatientRequest { patient_id })
+            .await?
+            .into_inner();
+        latencies.push(started.elapsed());
+        exported += export.resource_count as usize;
+    }
+    latencies.sort();
+    println!(
+        "{label}: {exports} records, {:.0} resources each: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        exported as f64 / exports.max(1) as f64,
+        ms(percentile(&latencies, 0.50)),
+        ms(percentile(&latencies, 0.99)),
+        ms(latencies.last().copied().unwrap_or_default()),
+    );
+    Ok(())
+}
 
 /// Import bundles through one stream; returns the patient id of each.
 async fn import(client: &mut Client, bundles: Vec<String>) -> anyhow::Result<Vec<String>> {
