@@ -91,7 +91,10 @@ fn up_loads_a_local_network_with_synthetic_patients() {
         "{first}"
     );
     assert!(first.contains("Lakeside General Hospital (lakeside-hospital): 3 patients imported"));
-    assert!(first.contains("with sensitivity labels"), "{first}");
+    assert!(
+        first.contains("sensitivity labels the node derived"),
+        "{first}"
+    );
 
     // A second start finds everything already there.
     let again = up(dir.path());

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use continuum_fhir::Sensitivity;
 use continuum_mesh::clock::Environment;
 use continuum_mesh::credentials::hash_secret;
 use continuum_node::NodeConfig;
@@ -100,15 +101,20 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             totals.bundles, totals.created, totals.updated, totals.unchanged
         );
     }
-    show_a_record(&endpoint, ORGANIZATIONS[0].0, &secrets[0]).await?;
+    let shown = show_a_record(&endpoint, ORGANIZATIONS[0].0, &secrets[0]).await?;
 
+    let me = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "continuum".into());
     println!(
         "\nTry it (credentials are in {}):",
         home.join("credentials.toml").display()
     );
     println!(
-        "  continuum export --node {endpoint} --tenant {} --token {} --patient <id>",
-        ORGANIZATIONS[0].0, secrets[0]
+        "  {me} export --node {endpoint} --tenant {} --token {} --patient {}",
+        ORGANIZATIONS[0].0,
+        secrets[0],
+        shown.as_deref().unwrap_or("<id>")
     );
     if args.no_wait {
         node.stop().await?;
@@ -136,8 +142,13 @@ fn write_patients(folder: &Path, patients: usize, seed: u64) -> anyhow::Result<(
     Ok(())
 }
 
-/// Find one patient of the clinic and show what their record holds.
-async fn show_a_record(endpoint: &str, tenant: &str, secret: &str) -> anyhow::Result<()> {
+/// Show the record of one of the clinic's patients whose chart holds
+/// sensitive data, and how the node labelled it.
+async fn show_a_record(
+    endpoint: &str,
+    tenant: &str,
+    secret: &str,
+) -> anyhow::Result<Option<String>> {
     let target = NodeTarget {
         node: endpoint.into(),
         tenant: tenant.into(),
@@ -147,44 +158,46 @@ async fn show_a_record(endpoint: &str, tenant: &str, secret: &str) -> anyhow::Re
     let found = client
         .search_patients(SearchPatientsRequest {
             name: "a".into(),
-            limit: 1,
+            limit: 50,
             ..Default::default()
         })
         .await?
         .into_inner();
-    let Some(patient) = found.patients.first() else {
-        return Ok(());
-    };
-    let export = client
-        .export_patient(ExportPatientRequest {
-            patient_id: patient.id.clone(),
-        })
-        .await?
-        .into_inner();
-    let bundle: serde_json::Value = serde_json::from_str(&export.bundle_json)?;
-    let mut labelled = 0;
-    let mut by_type = std::collections::BTreeMap::<String, usize>::new();
-    for entry in bundle["entry"].as_array().into_iter().flatten() {
-        let resource = &entry["resource"];
-        *by_type
-            .entry(resource["resourceType"].as_str().unwrap_or("?").to_owned())
-            .or_default() += 1;
-        let security = resource["meta"]["security"].as_array();
-        if security.is_some_and(|s| s.iter().any(|c| c["code"] != "R")) {
-            labelled += 1;
+    for patient in &found.patients {
+        let export = client
+            .export_patient(ExportPatientRequest {
+                patient_id: patient.id.clone(),
+            })
+            .await?
+            .into_inner();
+        let bundle: serde_json::Value = serde_json::from_str(&export.bundle_json)?;
+        let mut labels = std::collections::BTreeMap::<String, usize>::new();
+        for entry in bundle["entry"].as_array().into_iter().flatten() {
+            let security = entry["resource"]["meta"]["security"].as_array();
+            for coding in security.into_iter().flatten() {
+                if coding["system"] == Sensitivity::SYSTEM {
+                    let code = coding["code"].as_str().unwrap_or("?").to_owned();
+                    *labels.entry(code).or_default() += 1;
+                }
+            }
         }
+        if labels.is_empty() {
+            continue;
+        }
+        println!(
+            "\nPatient/{} at {tenant}: {} resources; sensitivity labels the node derived \
+             from their codes: {}",
+            patient.id,
+            export.resource_count,
+            labels
+                .iter()
+                .map(|(code, n)| format!("{code} ×{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Ok(Some(patient.id.clone()));
     }
-    println!(
-        "\nPatient/{} at {tenant}: {} resources ({}), {labelled} with sensitivity labels",
-        patient.id,
-        export.resource_count,
-        by_type
-            .iter()
-            .map(|(t, n)| format!("{n} {t}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    Ok(())
+    Ok(found.patients.first().map(|p| p.id.clone()))
 }
 
 /// Write a file only the current user can read (it holds secrets).

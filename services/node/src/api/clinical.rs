@@ -287,7 +287,7 @@ async fn write_prepared(
         .write_bundle(&caller.tenant, bundle)
         .await
         .map_err(|e| labelled(Status::from(e), &label))?;
-    tracing::info!(
+    tracing::debug!(
         tenant = %caller.tenant,
         principal = %caller.principal,
         kind = summary.kind.as_str(),
