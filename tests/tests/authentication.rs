@@ -49,6 +49,10 @@ async fn calls_without_valid_credentials_are_refused() {
         unknown.message()
     );
 
+    // Without a valid credential, an unknown tenant looks like any other refusal.
+    let probing = search_as(&node, Some("clinic-z"), Some("guess")).await;
+    assert_eq!(probing.code(), Code::Unauthenticated);
+
     let unnamed = search_as(&node, None, Some(a_secret)).await;
     assert_eq!(unnamed.code(), Code::InvalidArgument);
 

@@ -148,13 +148,20 @@ async fn batch_entries_succeed_or_fail_on_their_own() {
                       "subject": {"reference": "Patient/nobody"}},
          "request": {"method": "POST", "url": "Observation"}},
         {"resource": patient("Batch", "Two", "B-2"), "request": {"method": "DELETE", "url": "Patient/x"}},
-        {"resource": patient("Batch", "Three", "B-3"), "request": {"method": "POST", "url": "Patient"}}]});
+        {"resource": patient("Batch", "Three", "B-3"), "request": {"method": "POST", "url": "Patient"}},
+        {"resource": {"resourceType": "Patient", "birthDate": "1980-02-30"},
+         "request": {"method": "POST", "url": "Patient"}}]});
     let result = import(&mut client, &bundle).await.expect("batch import");
     assert_eq!(result.created, 2);
     let failed: Vec<u32> = result.failed.iter().map(|f| f.entry).collect();
-    assert_eq!(failed, [1, 2]);
+    assert_eq!(failed, [1, 2, 4]);
     assert!(result.failed[0].message.contains("Patient/nobody"));
     assert!(result.failed[1].message.contains("DELETE"));
+    assert!(
+        result.failed[2].message.contains("1980-02-30"),
+        "{}",
+        result.failed[2].message
+    );
 }
 
 #[tokio::test]
@@ -271,7 +278,23 @@ async fn bad_input_gets_a_precise_error_and_writes_nothing() {
         err.message()
     );
 
+    let twice = json!({"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "urn:uuid:0b5f2d0e-0000-4000-8000-000000000001",
+         "resource": patient("Twice", "One", "T-1"), "request": {"method": "POST", "url": "Patient"}},
+        {"fullUrl": "urn:uuid:0b5f2d0e-0000-4000-8000-000000000001",
+         "resource": patient("Twice", "Two", "T-2"), "request": {"method": "POST", "url": "Patient"}}]});
+    let err = import(&mut client, &twice)
+        .await
+        .expect_err("two entries, one fullUrl");
+    assert!(
+        err.message()
+            .contains("entries 0 and 1 have the same fullUrl"),
+        "{}",
+        err.message()
+    );
+
     assert!(patient_ids(&mut client, by_name("big")).await.is_empty());
+    assert!(patient_ids(&mut client, by_name("twice")).await.is_empty());
 }
 
 #[tokio::test]
@@ -314,6 +337,26 @@ async fn every_update_is_a_new_version_and_history_is_kept() {
         .expect_err("stale version");
     assert_eq!(stale.code(), Code::FailedPrecondition);
 
+    // An update may not take an identifier another patient holds.
+    client
+        .register_patient(pb::CreateResourceRequest {
+            resource_json: patient("Other", "Olga", "W-1").to_string(),
+        })
+        .await
+        .expect("another patient");
+    let mut taking = patient("Versioned", "Veronica", "W-1");
+    taking["id"] = json!(created.id);
+    let err = client
+        .update_patient(pb::UpdateResourceRequest {
+            resource_type: "Patient".into(),
+            id: created.id.clone(),
+            resource_json: taking.to_string(),
+            if_match_version: None,
+        })
+        .await
+        .expect_err("taking another patient's MRN");
+    assert_eq!(err.code(), Code::AlreadyExists, "{}", err.message());
+
     let key = pb::ResourceKey {
         resource_type: "Patient".into(),
         id: created.id.clone(),
@@ -337,4 +380,22 @@ async fn every_update_is_a_new_version_and_history_is_kept() {
     let v1: serde_json::Value = serde_json::from_str(&v1.resource_json).expect("json");
     assert_eq!(v1["meta"]["versionId"], "1");
     assert_eq!(v1["name"][0]["given"][0], "Vera");
+}
+
+#[tokio::test]
+async fn two_tenants_import_at_the_same_time() {
+    let node = TestNode::start();
+    let import_many = |tenant: &'static str, seed: u64| {
+        let node = &node;
+        async move {
+            let mut client = node.client(tenant).await;
+            for index in 0..6 {
+                let bundle = patient_bundle(seed, index, RecordSize::Small);
+                import(&mut client, &bundle)
+                    .await
+                    .expect("a concurrent import succeeds");
+            }
+        }
+    };
+    tokio::join!(import_many("clinic-a", 21), import_many("clinic-b", 22));
 }

@@ -31,9 +31,12 @@ impl MigrationTrait for Migration {
              END $$"
         ))
         .await?;
+        // The node's login must be able to `SET ROLE` to the app role in
+        // every transaction; a superuser can anyway, anyone else needs it granted.
         db.execute_unprepared(&format!(
             "GRANT USAGE ON SCHEMA public TO {NODE_APP_ROLE};
-             GRANT SELECT ON tenants TO {NODE_APP_ROLE}"
+             GRANT SELECT ON tenants TO {NODE_APP_ROLE};
+             GRANT {NODE_APP_ROLE} TO CURRENT_USER"
         ))
         .await?;
         for table in TENANT_TABLES {

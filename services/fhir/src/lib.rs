@@ -5,7 +5,9 @@
 //! never logs (resources are PHI). Structural validation is delegated to the
 //! `fhirkit` model crate, generated from the official R4 specification, so
 //! that the rules are the specification's, not ours; everything else works on
-//! `serde_json::Value` so that a resource is stored exactly as it was sent.
+//! `serde_json::Value` (with arbitrary-precision numbers), so a resource is
+//! stored with its values as sent — decimals keep their precision — and only
+//! the order of object keys may change.
 
 #![forbid(unsafe_code)]
 

@@ -57,7 +57,25 @@ impl ServiceCredentialAuth {
                     "name the tenant in the `{TENANT_HEADER}` request metadata"
                 ))
             })?;
-        let tenant = self.tenants.resolve(tenant_id).map_err(Status::from)?;
+        let refused = || {
+            Status::unauthenticated(format!(
+                "the credential is not valid for tenant `{tenant_id}`"
+            ))
+        };
+        let Ok(tenant) = self.tenants.resolve(tenant_id) else {
+            // Only a caller with a valid credential learns which tenants exist.
+            let known_caller = self.tenants.iter().any(|(_, config)| {
+                config
+                    .credentials
+                    .iter()
+                    .any(|c| verify_secret(secret, &c.secret_sha256))
+            });
+            return Err(if known_caller {
+                Status::from(crate::NodeError::UnknownTenant(tenant_id.to_owned()))
+            } else {
+                refused()
+            });
+        };
         let config = self
             .tenants
             .config(&tenant)
@@ -71,9 +89,7 @@ impl ServiceCredentialAuth {
             .next_back();
         match matched {
             Some(principal) => Ok(Caller { tenant, principal }),
-            None => Err(Status::unauthenticated(format!(
-                "the credential is not valid for tenant `{tenant_id}`"
-            ))),
+            None => Err(refused()),
         }
     }
 }

@@ -13,6 +13,10 @@ impl From<NodeError> for Status {
                 tracing::error!(error = %message, "storage failure");
                 Status::internal("the node could not complete the request; see its logs")
             }
+            tonic::Code::Unavailable => {
+                tracing::warn!(error = %message, "database unavailable");
+                Status::unavailable("the node's database is unavailable; try again shortly")
+            }
             code => Status::new(code, message),
         }
     }

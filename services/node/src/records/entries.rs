@@ -135,7 +135,7 @@ pub async fn write_entries(
     on_match: OnIdentifierMatch,
 ) -> Result<Vec<Outcome>, NodeError> {
     let last_updated = env.clock.now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-    let targets = find_targets(tx, env, &entries, on_match).await?;
+    let (targets, mut identifiers_taken) = find_targets(tx, env, &entries, on_match).await?;
 
     let placeholders: HashMap<String, String> = entries
         .iter()
@@ -228,6 +228,12 @@ pub async fn write_entries(
                 }
                 .in_entry(index));
             }
+            _ if identifiers_taken.contains_key(&index) => {
+                let taken = identifiers_taken.remove(&index);
+                return Err(taken
+                    .unwrap_or_else(|| NodeError::InvalidRequest("identifier taken".into()))
+                    .in_entry(index));
+            }
             (_, _, Some(current)) => {
                 let candidate = version::comparable(resource, target.id());
                 if version::is_unchanged(&current, &candidate) {
@@ -277,13 +283,14 @@ pub async fn write_entries(
         .collect()
 }
 
-/// Decide, for every entry, which stored resource it is.
+/// Decide, for every entry, which stored resource it is; also the entries
+/// whose identifiers another stored resource already holds.
 async fn find_targets(
     tx: &TenantTx,
     env: &Environment,
     entries: &[Entry],
     on_match: OnIdentifierMatch,
-) -> Result<Vec<Target>, NodeError> {
+) -> Result<(Vec<Target>, HashMap<usize, NodeError>), NodeError> {
     let mut wanted_identifiers = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         wanted_identifiers.extend(entry.identifiers().map(str::to_owned));
@@ -301,14 +308,18 @@ async fn find_targets(
 
     let mut targets = Vec::with_capacity(entries.len());
     let mut claimed: HashMap<(String, String), usize> = HashMap::new();
+    let mut identified: HashMap<(String, String), usize> = HashMap::new();
+    let mut taken: HashMap<usize, NodeError> = HashMap::new();
     for (index, entry) in entries.iter().enumerate() {
         let ty = entry.resource_type.as_str();
         let target = match &entry.method {
             Method::Update { id, .. } => Target::Id(id.clone()),
             Method::CreateIfNoneExist { query } => {
                 let value = identifier_query(query).map_err(|e| e.in_entry(index))?;
+                // Conditional create never updates: no match means a new
+                // resource with a fresh id, not the entry's fullUrl UUID.
                 match matches(&by_identifier, ty, &value).as_slice() {
-                    [] => id_for_new(entry, env),
+                    [] => Target::New(env.ids.new_id()),
                     [id] => Target::Existing(id.clone()),
                     several => {
                         return Err(NodeError::ConditionalMatch {
@@ -355,9 +366,32 @@ async fn find_targets(
             ))
             .in_entry(index));
         }
+        // One identifier, one resource: no two entries may share one, and an
+        // update may not take an identifier another stored resource holds.
+        for value in entry.identifiers() {
+            let key = (ty.to_owned(), value.to_owned());
+            if let Some(first) = identified.insert(key, index) {
+                return Err(NodeError::InvalidRequest(format!(
+                    "entries {first} and {index} are two {ty} resources with the identifier `{value}`"
+                ))
+                .in_entry(index));
+            }
+            if let Some(other) = matches(&by_identifier, ty, value)
+                .into_iter()
+                .find(|id| id != target.id())
+            {
+                // Raised once the entry is known to exist, so that updating a
+                // missing resource says so first.
+                taken.entry(index).or_insert_with(|| {
+                    NodeError::AlreadyExists(format!(
+                        "{ty}/{other} already has the identifier `{value}`"
+                    ))
+                });
+            }
+        }
         targets.push(target);
     }
-    Ok(targets)
+    Ok((targets, taken))
 }
 
 /// The id of an entry that matched nothing stored. A bundle entry named by a

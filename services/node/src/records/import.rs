@@ -81,27 +81,17 @@ pub struct PreparedBundle {
 }
 
 impl PreparedBundle {
-    /// Validate and parse a Bundle (no I/O).
+    /// Validate and parse a Bundle (no I/O). A transaction or collection
+    /// is valid as a whole or refused; a batch's entries are validated one
+    /// by one, so that an invalid entry fails alone.
     pub fn prepare(text: &str) -> Result<PreparedBundle, NodeError> {
-        let bundle = continuum_fhir::validate_text(text)?;
-        let found = bundle
-            .get("resourceType")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if found != "Bundle" {
-            return Err(NodeError::InvalidRequest(format!(
-                "expected a Bundle, got a {found}"
-            )));
-        }
-        let kind = match bundle.get("type").and_then(Value::as_str) {
-            Some("transaction") => BundleKind::Transaction,
-            Some("batch") => BundleKind::Batch,
-            Some("collection") => BundleKind::Collection,
-            other => {
-                return Err(NodeError::InvalidRequest(format!(
-                    "a `{}` bundle cannot be imported: use transaction, batch or collection",
-                    other.unwrap_or("untyped")
-                )));
+        let bundle: Value =
+            serde_json::from_str(text).map_err(|e| FhirError::Json(e.to_string()))?;
+        let kind = bundle_kind(&bundle)?;
+        let bundle = match kind {
+            BundleKind::Batch => bundle,
+            BundleKind::Transaction | BundleKind::Collection => {
+                continuum_fhir::validate_text(text)?
             }
         };
         let Value::Object(mut bundle) = bundle else {
@@ -111,16 +101,78 @@ impl PreparedBundle {
             Some(Value::Array(entries)) => entries,
             _ => Vec::new(),
         };
+        if kind == BundleKind::Batch {
+            // The bundle itself, without its entries, must be valid.
+            continuum_fhir::validate_text(&Value::Object(bundle).to_string())?;
+        }
+        reject_duplicate_full_urls(&raw_entries)?;
         let entries = raw_entries
             .into_iter()
-            .map(|raw| parse_entry(raw, kind))
+            .map(|raw| match kind {
+                BundleKind::Batch => {
+                    validate_batch_entry(raw).and_then(|raw| parse_entry(raw, kind))
+                }
+                _ => parse_entry(raw, kind),
+            })
             .collect();
         Ok(PreparedBundle { kind, entries })
     }
+}
 
-    pub fn kind(&self) -> BundleKind {
-        self.kind
+/// What kind of Bundle this is, if it is one that can be imported.
+fn bundle_kind(bundle: &Value) -> Result<BundleKind, NodeError> {
+    let found = bundle.get("resourceType").and_then(Value::as_str);
+    match found {
+        Some("Bundle") => {}
+        Some(other) => {
+            return Err(NodeError::InvalidRequest(format!(
+                "expected a Bundle, got a {other}"
+            )));
+        }
+        None => return Err(FhirError::NotAResource.into()),
     }
+    match bundle.get("type").and_then(Value::as_str) {
+        Some("transaction") => Ok(BundleKind::Transaction),
+        Some("batch") => Ok(BundleKind::Batch),
+        Some("collection") => Ok(BundleKind::Collection),
+        other => Err(NodeError::InvalidRequest(format!(
+            "a `{}` bundle cannot be imported: use transaction, batch or collection",
+            other.unwrap_or("untyped")
+        ))),
+    }
+}
+
+/// Validate one batch entry as the only entry of a batch Bundle.
+fn validate_batch_entry(raw: Value) -> Result<Value, NodeError> {
+    let alone = serde_json::json!({"resourceType": "Bundle", "type": "batch", "entry": [raw]});
+    let mut alone = continuum_fhir::validate_text(&alone.to_string())?;
+    match alone
+        .get_mut("entry")
+        .and_then(Value::as_array_mut)
+        .and_then(|e| e.pop())
+    {
+        Some(entry) => Ok(entry),
+        None => Err(NodeError::InvalidRequest(
+            "the entry vanished in validation".into(),
+        )),
+    }
+}
+
+/// Two entries may not share a fullUrl (FHIR rule bdl-7): references to it
+/// would be ambiguous.
+fn reject_duplicate_full_urls(entries: &[Value]) -> Result<(), NodeError> {
+    let mut seen = std::collections::HashMap::new();
+    for (index, entry) in entries.iter().enumerate() {
+        if let Some(url) = entry.get("fullUrl").and_then(Value::as_str)
+            && let Some(first) = seen.insert(url, index)
+        {
+            return Err(NodeError::InvalidRequest(format!(
+                "entries {first} and {index} have the same fullUrl `{url}`"
+            ))
+            .in_entry(index));
+        }
+    }
+    Ok(())
 }
 
 impl Records {
@@ -242,7 +294,21 @@ fn parse_entry(raw: Value, kind: BundleKind) -> Result<Entry, NodeError> {
                     "`{id}` is not a valid FHIR id"
                 )));
             }
-            let if_match_version = field("ifMatch").and_then(parse_etag);
+            if let Some(body_id) = resource.get("id").and_then(Value::as_str)
+                && body_id != id
+            {
+                return Err(NodeError::InvalidRequest(format!(
+                    "PUT `{url}`: the resource's id is `{body_id}`"
+                )));
+            }
+            let if_match_version = match field("ifMatch") {
+                None => None,
+                Some(etag) => Some(parse_etag(etag).ok_or_else(|| {
+                    NodeError::InvalidRequest(format!(
+                        "ifMatch `{etag}` is not a version (use W/\"3\")"
+                    ))
+                })?),
+            };
             Method::Update {
                 id: id.to_owned(),
                 if_match_version,

@@ -147,6 +147,13 @@ impl Records {
                 "give at least one of identifier, name or birth_date".into(),
             ));
         }
+        if let Some(name) = &criteria.name
+            && continuum_fhir::search::fold(name).is_empty()
+        {
+            return Err(NodeError::InvalidRequest(format!(
+                "name `{name}` has no letters or digits to search by"
+            )));
+        }
         if let Some(date) = &criteria.birth_date
             && !is_date(date)
         {

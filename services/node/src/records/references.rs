@@ -18,17 +18,44 @@ use crate::NodeError;
 use crate::store::TenantTx;
 
 /// The `system|value` of a conditional query `identifier=system|value`, the
-/// only kind of condition the node resolves.
+/// only kind of condition the node resolves. The query may be URL-encoded.
+/// A bare value without its system is refused: it is too weak to decide
+/// which record is meant.
 pub fn identifier_query(query: &str) -> Result<String, NodeError> {
+    let unsupported = || {
+        NodeError::InvalidRequest(format!(
+            "condition `{query}` is not supported: use `identifier=system|value`"
+        ))
+    };
     let value = query
         .strip_prefix("identifier=")
         .filter(|v| !v.is_empty() && !v.contains('&'))
-        .ok_or_else(|| {
-            NodeError::InvalidRequest(format!(
-                "condition `{query}` is not supported: use `identifier=system|value`"
-            ))
-        })?;
-    Ok(value.replace("%7C", "|").replace("%7c", "|"))
+        .ok_or_else(unsupported)?;
+    let value = percent_decode(value).ok_or_else(unsupported)?;
+    if !value.contains('|') {
+        return Err(NodeError::InvalidRequest(format!(
+            "condition `{query}` names no identifier system: use `identifier=system|value`"
+        )));
+    }
+    Ok(value)
+}
+
+/// Decode `%XX` escapes (and nothing else); `None` if malformed or not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// (type, query) → the one matching id, or how many matched when not one.
@@ -251,4 +278,22 @@ fn path_of(entry: &Entry, reference: &str) -> String {
         }
     });
     found.unwrap_or_else(|| entry.resource_type.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifier_conditions_are_decoded_and_need_a_system() {
+        let decoded =
+            identifier_query("identifier=http%3A%2F%2Fhl7.org%2Ffhir%2Fsid%2Fus-npi%7C123");
+        assert_eq!(
+            decoded.ok().as_deref(),
+            Some("http://hl7.org/fhir/sid/us-npi|123")
+        );
+        assert!(identifier_query("identifier=123").is_err());
+        assert!(identifier_query("name=smith").is_err());
+        assert!(identifier_query("identifier=a%zz|1").is_err());
+    }
 }

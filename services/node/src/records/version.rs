@@ -133,6 +133,16 @@ mod tests {
     }
 
     #[test]
+    fn decimals_keep_their_precision() {
+        let obs: Value = serde_json::from_str(
+            r#"{"resourceType": "Observation", "valueQuantity": {"value": 5.10, "unit": "mmol/L"}}"#,
+        )
+        .unwrap_or_default();
+        let v = stamped(obs, "Observation", "o1", 1);
+        assert!(v.content.contains(r#""value":5.10"#), "{}", v.content);
+    }
+
+    #[test]
     fn only_the_stamp_is_ignored_when_comparing() {
         let mut patient = json!({"resourceType": "Patient", "gender": "female"});
         label(&mut patient);

@@ -19,8 +19,8 @@ use continuum_migrations::{MigratorTrait, NodeMigrator};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait, Set,
-    TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait, IsolationLevel,
+    Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use thiserror::Error;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -55,6 +55,8 @@ pub struct Store {
     db: DatabaseConnection,
     /// One writer per tenant at a time, so that matching incoming resources
     /// to stored ones (by identifier) and writing them cannot interleave.
+    /// (SQLite additionally serializes writers of different tenants; on
+    /// PostgreSQL they run side by side.)
     write_locks: Arc<StdMutex<HashMap<TenantId, Arc<Mutex<()>>>>>,
 }
 
@@ -122,16 +124,31 @@ impl Store {
         Ok(())
     }
 
-    /// A read transaction for `tenant`.
+    /// A read transaction for `tenant`: one consistent snapshot, so a read
+    /// made of several queries (a resource and its history) cannot see a
+    /// write land between them.
     pub async fn read(&self, tenant: &TenantId) -> Result<TenantTx, StoreError> {
-        let tx = self.db.begin().await?;
+        let options = TransactionOptions {
+            isolation_level: (self.backend() == DbBackend::Postgres)
+                .then_some(IsolationLevel::RepeatableRead),
+            ..TransactionOptions::default()
+        };
+        let tx = self.db.begin_with_options(options).await?;
         TenantTx::begin(tx, tenant.clone(), None).await
     }
 
     /// A write transaction for `tenant`: waits for the tenant's other writers.
     pub async fn write(&self, tenant: &TenantId) -> Result<TenantTx, StoreError> {
         let guard = self.write_lock(tenant).await;
-        let tx = self.db.begin().await?;
+        // SQLite has one writer per database, whatever the tenant. A deferred
+        // transaction that reads first and then writes fails at once with
+        // SQLITE_BUSY when another tenant's writer holds the lock; an
+        // IMMEDIATE one takes the write lock up front and waits (busy_timeout).
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        let tx = self.db.begin_with_options(options).await?;
         TenantTx::begin(tx, tenant.clone(), Some(guard)).await
     }
 
