@@ -72,7 +72,7 @@ impl Store {
             // mode loses no committed transaction on a process crash (a power
             // loss may lose the last ones). 16 KiB pages hold a dozen ~1 KiB
             // resources each (fewer B-tree splits on import); the page cache
-            // is 16 MiB per connection and the WAL is checkpointed every
+            // is 8 MiB per connection and the WAL is checkpointed every
             // 32 MiB, which measured best for bundle imports (README).
             options.max_connections(4).map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
@@ -80,7 +80,7 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
                     .page_size(16384)
-                    .pragma("cache_size", "-16384")
+                    .pragma("cache_size", "-8192")
                     .pragma("wal_autocheckpoint", "2048")
             });
         } else {
