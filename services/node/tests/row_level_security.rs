@@ -109,3 +109,75 @@ async fn a_query_without_a_tenant_filter_sees_only_its_tenant() -> anyhow::Resul
         .await?;
     Ok(())
 }
+
+/// A node whose database login is not a superuser (as in production) can
+/// migrate its database, and its writes and reads work under row-level security.
+#[tokio::test]
+async fn a_node_runs_as_an_ordinary_database_login() -> anyhow::Result<()> {
+    let admin_url = std::env::var("CONTINUUM_TEST_POSTGRES")
+        .map_err(|_| anyhow::anyhow!("CONTINUUM_TEST_POSTGRES is not set: run tests/run"))?;
+    let admin = Database::connect(&admin_url).await?;
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let (login, name) = (
+        format!("continuum_login_{suffix}"),
+        format!("continuum_app_{suffix}"),
+    );
+    // What infra/README.md asks of a DBA: a login that may create the app
+    // role (or is granted it), owning the node's database.
+    admin
+        .execute_unprepared(&format!(
+            "CREATE ROLE {login} LOGIN CREATEROLE NOSUPERUSER NOBYPASSRLS"
+        ))
+        .await?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name} OWNER {login}"))
+        .await?;
+    let (scheme, rest) = admin_url
+        .split_once("://")
+        .unwrap_or(("postgres", &admin_url));
+    let host_and_db = rest.split_once('@').map_or(rest, |(_, host)| host);
+    let host = host_and_db
+        .rsplit_once('/')
+        .map_or(host_and_db, |(host, _)| host);
+    let url = format!("{scheme}://{login}@{host}/{name}");
+
+    let outcome = async {
+        let store = Store::open(&url).await?;
+        let tenants = Tenants::new(&[tenant("north"), tenant("south")]);
+        store
+            .sync_tenants(tenants.iter().map(|(id, c)| (id, c.name.as_str())))
+            .await?;
+        let records = Records::new(store.clone(), Environment::default(), "http://test".into());
+        let north = tenants.resolve("north")?;
+        let created = records
+            .create(
+                &north,
+                r#"{"resourceType":"Patient","gender":"female"}"#,
+                None,
+                OnIdentifierMatch::Refuse,
+            )
+            .await?;
+        let read = records
+            .get(&north, "Patient", &created.row.id, None)
+            .await?;
+        assert_eq!(read.id, created.row.id);
+        let south = tenants.resolve("south")?;
+        assert!(
+            records
+                .get(&south, "Patient", &created.row.id, None)
+                .await
+                .is_err()
+        );
+        store.close().await?;
+        anyhow::Ok(())
+    }
+    .await;
+
+    admin
+        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await?;
+    admin
+        .execute_unprepared(&format!("DROP ROLE {login}"))
+        .await?;
+    outcome
+}

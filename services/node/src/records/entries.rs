@@ -273,8 +273,6 @@ pub async fn write_entries(
                     id: v.id,
                     version_id: v.version_id,
                     last_updated: v.last_updated,
-                    patient_id: v.patient_id,
-                    labels: v.labels,
                     content: v.content,
                 };
                 Ok(Outcome { row, outcome })

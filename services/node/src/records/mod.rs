@@ -42,10 +42,6 @@ impl Records {
         }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// Store a new resource of `expected_type` (any type when `None`).
     /// `on_match` says what to do when a stored resource has one of its identifiers.
     pub async fn create(

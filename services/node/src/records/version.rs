@@ -152,8 +152,6 @@ mod tests {
             id: v.id,
             version_id: 1,
             last_updated: v.last_updated,
-            patient_id: None,
-            labels: v.labels,
             content: v.content,
         };
         assert!(is_unchanged(&stored, &comparable(patient, "p")));

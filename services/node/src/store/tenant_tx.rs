@@ -29,10 +29,7 @@ pub struct StoredRow {
     pub id: String,
     pub version_id: u64,
     pub last_updated: String,
-    pub patient_id: Option<String>,
-    /// Comma-separated DS4P sensitivity codes.
-    pub labels: String,
-    /// The resource's FHIR JSON, with its `meta`.
+    /// The resource's FHIR JSON, with its `meta` (security labels included).
     pub content: String,
 }
 
@@ -103,10 +100,6 @@ impl TenantTx {
             tenant,
             _writer: writer,
         })
-    }
-
-    pub fn tenant(&self) -> &TenantId {
-        &self.tenant
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
@@ -479,8 +472,6 @@ impl TryFrom<resources::Model> for StoredRow {
             id: row.id,
             version_id: from_db(row.version_id)?,
             last_updated: row.last_updated,
-            patient_id: row.patient_id,
-            labels: row.labels,
             content: row.content,
         })
     }
@@ -495,8 +486,6 @@ impl TryFrom<resource_history::Model> for StoredRow {
             id: row.id,
             version_id: from_db(row.version_id)?,
             last_updated: row.last_updated,
-            patient_id: None,
-            labels: String::new(),
             content: row.content,
         })
     }
