@@ -196,6 +196,17 @@ async fn references_between_entries_and_conditional_references_resolve() {
     );
     let keys = entry_keys(&export.bundle_json);
     assert_eq!(keys[0], format!("Patient/{patient_id}"));
+    // The export is self-contained: practitioners and organizations come along.
+    let bundle: serde_json::Value = serde_json::from_str(&export.bundle_json).expect("json");
+    let mut references = Vec::new();
+    collect_references(&bundle, &mut references);
+    assert!(references.iter().any(|r| r.starts_with("Practitioner/")));
+    for reference in references {
+        assert!(
+            keys.contains(&reference),
+            "{reference} is not in the export"
+        );
+    }
 
     // The organization created conditionally in the first bundle is reused by the next.
     let other = patient_bundle(3, 2, RecordSize::Small);
@@ -398,4 +409,20 @@ async fn two_tenants_import_at_the_same_time() {
         }
     };
     tokio::join!(import_many("clinic-a", 21), import_many("clinic-b", 22));
+}
+
+/// Every `reference` string anywhere in `value`.
+fn collect_references(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    ("reference", serde_json::Value::String(r)) => out.push(r.clone()),
+                    _ => collect_references(child, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_references(i, out)),
+        _ => {}
+    }
 }

@@ -72,6 +72,19 @@ pub fn for_each<'a>(resource: &'a Value, visit: &mut impl FnMut(&ElementPath<'a>
     });
 }
 
+/// Every `reference` string in compact JSON as `serde_json` writes it (as
+/// the node stores resources), found by scanning the text instead of parsing
+/// it. A reference with an escape sequence in it is skipped: none of the
+/// local `Type/id` references this is used for can contain one.
+pub fn in_compact_json(text: &str) -> impl Iterator<Item = &str> {
+    const KEY: &str = "\"reference\":\"";
+    text.match_indices(KEY).filter_map(|(at, _)| {
+        let rest = &text[at + KEY.len()..];
+        let value = &rest[..rest.find('"')?];
+        (!value.contains('\\')).then_some(value)
+    })
+}
+
 /// Rewrite every `reference` string in place: `rewrite` returns the new
 /// string, or `None` to leave it as it is.
 pub fn rewrite(resource: &mut Value, rewrite: &mut impl FnMut(&str) -> Option<String>) {
@@ -157,6 +170,17 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn references_are_found_in_stored_json_without_parsing() {
+        let obs = json!({"resourceType": "Observation", "subject": {"reference": "Patient/1"},
+            "performer": [{"reference": "Practitioner/2", "display": "Dr \"Q\""}],
+            "note": [{"text": "see \"reference\":\"Fake/3\""}]});
+        let text = serde_json::to_string(&obs).unwrap_or_default();
+        let mut found: Vec<&str> = in_compact_json(&text).collect();
+        found.sort_unstable();
+        assert_eq!(found, ["Patient/1", "Practitioner/2"]);
     }
 
     #[test]
