@@ -79,6 +79,21 @@ pub fn by_name(name: &str) -> continuum_proto::node::v1::SearchPatientsRequest {
     }
 }
 
+/// An update of `Patient/{id}` to `patient` (its `id` set to match).
+pub fn patient_update(
+    id: &str,
+    mut patient: serde_json::Value,
+    if_match_version: Option<u64>,
+) -> continuum_proto::node::v1::UpdateResourceRequest {
+    patient["id"] = serde_json::json!(id);
+    continuum_proto::node::v1::UpdateResourceRequest {
+        resource_type: "Patient".into(),
+        id: id.into(),
+        resource_json: patient.to_string(),
+        if_match_version,
+    }
+}
+
 /// A Patient with an MRN from `system`.
 pub fn patient(family: &str, given: &str, mrn: &str) -> serde_json::Value {
     serde_json::json!({

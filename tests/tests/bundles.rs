@@ -5,7 +5,9 @@
 use continuum_e2e::node::Client;
 use continuum_e2e::node::TestNode;
 use continuum_e2e::postgres::TestDatabase;
-use continuum_e2e::{by_identifier, by_name, entry_keys, import, patient, patient_ids};
+use continuum_e2e::{
+    by_identifier, by_name, entry_keys, import, patient, patient_ids, patient_update,
+};
 use continuum_proto::node::v1 as pb;
 use continuum_synth::{RecordSize, patient_bundle};
 use serde_json::json;
@@ -328,14 +330,8 @@ async fn every_update_is_a_new_version_and_history_is_kept() {
         .expect_err("the same MRN twice");
     assert_eq!(again.code(), Code::AlreadyExists);
 
-    let mut next = patient("Versioned", "Veronica", "V-1");
-    next["id"] = json!(created.id);
-    let update = |if_match_version| pb::UpdateResourceRequest {
-        resource_type: "Patient".into(),
-        id: created.id.clone(),
-        resource_json: next.to_string(),
-        if_match_version,
-    };
+    let next = patient("Versioned", "Veronica", "V-1");
+    let update = |if_match_version| patient_update(&created.id, next.clone(), if_match_version);
     let v2 = client
         .update_patient(update(Some(1)))
         .await
@@ -355,15 +351,9 @@ async fn every_update_is_a_new_version_and_history_is_kept() {
         })
         .await
         .expect("another patient");
-    let mut taking = patient("Versioned", "Veronica", "W-1");
-    taking["id"] = json!(created.id);
+    let taking = patient("Versioned", "Veronica", "W-1");
     let err = client
-        .update_patient(pb::UpdateResourceRequest {
-            resource_type: "Patient".into(),
-            id: created.id.clone(),
-            resource_json: taking.to_string(),
-            if_match_version: None,
-        })
+        .update_patient(patient_update(&created.id, taking, None))
         .await
         .expect_err("taking another patient's MRN");
     assert_eq!(err.code(), Code::AlreadyExists, "{}", err.message());

@@ -3,7 +3,7 @@
 
 use continuum_e2e::node::TestNode;
 use continuum_e2e::postgres::TestDatabase;
-use continuum_e2e::{by_identifier, by_name, import, patient, patient_ids};
+use continuum_e2e::{by_identifier, by_name, import, patient, patient_ids, patient_update};
 use continuum_proto::node::v1 as pb;
 use serde_json::json;
 use tonic::Code;
@@ -93,15 +93,9 @@ async fn tenants_cannot_reach_each_others_records(node: &TestNode) {
     assert_eq!(export.expect_err("export").code(), Code::NotFound);
 
     // Update.
-    let mut changed = patient("Shared", "Mallory", "MRN-1");
-    changed["id"] = json!(alice.id);
+    let changed = patient("Shared", "Mallory", "MRN-1");
     let update = b
-        .update_patient(pb::UpdateResourceRequest {
-            resource_type: "Patient".into(),
-            id: alice.id.clone(),
-            resource_json: changed.to_string(),
-            if_match_version: None,
-        })
+        .update_patient(patient_update(&alice.id, changed, None))
         .await;
     assert_eq!(update.expect_err("update").code(), Code::NotFound);
 

@@ -21,4 +21,7 @@ mod validate;
 
 pub use error::FhirError;
 pub use labels::{Sensitivity, apply_labels, sensitivity_of};
-pub use validate::{is_resource_type, parse_resource, resource_type_of, validate_text};
+pub use validate::{
+    is_id, is_resource_type, parse_json, parse_resource, resource_type_of, validate_parsed,
+    validate_text,
+};

@@ -72,6 +72,13 @@ pub fn for_each<'a>(resource: &'a Value, visit: &mut impl FnMut(&ElementPath<'a>
     });
 }
 
+/// The UUID of a `urn:uuid:` bundle fullUrl, in lower case (a valid FHIR
+/// id), if it is one.
+pub fn bundle_uuid(full_url: &str) -> Option<String> {
+    let lower = full_url.to_ascii_lowercase();
+    fhirkit::primitive::is_uuid(&lower).then(|| lower["urn:uuid:".len()..].to_owned())
+}
+
 /// Every `reference` string in compact JSON as `serde_json` writes it (as
 /// the node stores resources), found by scanning the text instead of parsing
 /// it. A reference with an escape sequence in it is skipped: none of the
@@ -170,6 +177,19 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn urn_uuids_are_bundle_uuids_in_lower_case() {
+        let uuid = "0b5f2d0e-0000-4000-8000-000000000001";
+        assert_eq!(
+            bundle_uuid(&format!("urn:uuid:{uuid}")).as_deref(),
+            Some(uuid)
+        );
+        let upper = "urn:uuid:0B5F2D0E-0000-4000-8000-000000000001";
+        assert_eq!(bundle_uuid(upper).as_deref(), Some(uuid));
+        assert_eq!(bundle_uuid("urn:uuid:not-a-uuid"), None);
+        assert_eq!(bundle_uuid("Patient/1"), None);
     }
 
     #[test]

@@ -25,7 +25,7 @@ mod strict {
                 Value::Object(map) => {
                     if map.contains_key("resourceType")
                         && let Some(id) = map.get("id").and_then(Value::as_str)
-                        && !fhirkit::primitive::is_id(id)
+                        && !super::is_id(id)
                     {
                         errors.push(format!(
                             "{path}.id: `{id}` is not a valid id ([A-Za-z0-9-.], 1-64)"
@@ -65,6 +65,11 @@ mod strict {
 /// sender has a systematic problem and more lines do not help.
 const MAX_REPORTED_ISSUES: usize = 20;
 
+/// Whether `id` is a FHIR `id` (`[A-Za-z0-9\-\.]{1,64}`).
+pub fn is_id(id: &str) -> bool {
+    fhirkit::primitive::is_id(id)
+}
+
 /// Whether `name` is one of the 146 resource types of FHIR R4.
 pub fn is_resource_type(name: &str) -> bool {
     RESOURCE_TYPES.binary_search(&name).is_ok()
@@ -73,6 +78,13 @@ pub fn is_resource_type(name: &str) -> bool {
 /// Check that `text` is one valid FHIR R4 resource (a Bundle is checked with
 /// every resource inside it), and return it parsed.
 pub fn validate_text(text: &str) -> Result<Value, FhirError> {
+    let value = parse_json(text)?;
+    validate_parsed(text, &value)?;
+    Ok(value)
+}
+
+/// [`validate_text`] for a caller that has parsed `text` into `value` already.
+pub fn validate_parsed(text: &str, value: &Value) -> Result<(), FhirError> {
     let (_, issues) =
         fhirkit::from_json::<Resource>(text).map_err(|e| FhirError::Json(e.to_string()))?;
     let mut errors: Vec<String> = issues
@@ -81,13 +93,11 @@ pub fn validate_text(text: &str) -> Result<Value, FhirError> {
         .take(MAX_REPORTED_ISSUES)
         .map(|issue| format!("{}: {}", issue.path, issue.message))
         .collect();
-    if !errors.is_empty() {
-        return Err(FhirError::Invalid(errors));
-    }
-    let value: Value = serde_json::from_str(text).map_err(|e| FhirError::Json(e.to_string()))?;
-    strict::check(&value, &mut errors);
     if errors.is_empty() {
-        Ok(value)
+        strict::check(value, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(())
     } else {
         Err(FhirError::Invalid(errors))
     }
@@ -95,10 +105,15 @@ pub fn validate_text(text: &str) -> Result<Value, FhirError> {
 
 /// Parse and validate one resource, returning its JSON and its type.
 pub fn parse_resource(text: &str) -> Result<(Value, String), FhirError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| FhirError::Json(e.to_string()))?;
+    let value = parse_json(text)?;
     let resource_type = resource_type_of(&value)?.to_owned();
-    let value = validate_text(text)?;
+    validate_parsed(text, &value)?;
     Ok((value, resource_type))
+}
+
+/// JSON text as a value, or why it is not JSON.
+pub fn parse_json(text: &str) -> Result<Value, FhirError> {
+    serde_json::from_str(text).map_err(|e| FhirError::Json(e.to_string()))
 }
 
 /// The `resourceType` of a JSON value, if it names an R4 resource type.

@@ -8,7 +8,9 @@ use continuum_node::config::TenantConfig;
 use continuum_node::records::{OnIdentifierMatch, Records};
 use continuum_node::store::Store;
 use continuum_node::tenant::Tenants;
-use sea_orm::{ConnectionTrait, Database, DbBackend, Statement, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, TransactionTrait,
+};
 
 fn tenant(id: &str) -> TenantConfig {
     TenantConfig {
@@ -18,11 +20,27 @@ fn tenant(id: &str) -> TenantConfig {
     }
 }
 
+/// The test server's admin connection and URL (`tests/run` sets it up).
+async fn admin() -> anyhow::Result<(DatabaseConnection, String)> {
+    let url = std::env::var("CONTINUUM_TEST_POSTGRES")
+        .map_err(|_| anyhow::anyhow!("CONTINUUM_TEST_POSTGRES is not set: run tests/run"))?;
+    Ok((Database::connect(&url).await?, url))
+}
+
+/// A node's records on `url`, hosting the tenants `north` and `south`.
+async fn open_records(url: &str) -> anyhow::Result<(Store, Tenants, Records)> {
+    let store = Store::open(url).await?;
+    let tenants = Tenants::new(&[tenant("north"), tenant("south")]);
+    store
+        .sync_tenants(tenants.iter().map(|(id, c)| (id, c.name.as_str())))
+        .await?;
+    let records = Records::new(store.clone(), Environment::default(), "http://test".into());
+    Ok((store, tenants, records))
+}
+
 #[tokio::test]
 async fn a_query_without_a_tenant_filter_sees_only_its_tenant() -> anyhow::Result<()> {
-    let admin_url = std::env::var("CONTINUUM_TEST_POSTGRES")
-        .map_err(|_| anyhow::anyhow!("CONTINUUM_TEST_POSTGRES is not set: run tests/run"))?;
-    let admin = Database::connect(&admin_url).await?;
+    let (admin, admin_url) = admin().await?;
     let name = format!("continuum_rls_{}", uuid::Uuid::new_v4().simple());
     admin
         .execute_unprepared(&format!("CREATE DATABASE {name}"))
@@ -32,12 +50,7 @@ async fn a_query_without_a_tenant_filter_sees_only_its_tenant() -> anyhow::Resul
         .map_or(admin_url.as_str(), |(base, _)| base);
     let url = format!("{base}/{name}");
 
-    let store = Store::open(&url).await?;
-    let tenants = Tenants::new(&[tenant("north"), tenant("south")]);
-    store
-        .sync_tenants(tenants.iter().map(|(id, c)| (id, c.name.as_str())))
-        .await?;
-    let records = Records::new(store.clone(), Environment::default(), "http://test".into());
+    let (store, tenants, records) = open_records(&url).await?;
     for (tenant, given) in [("north", "Nora"), ("south", "Sam")] {
         let patient = format!(
             r#"{{"resourceType":"Patient","identifier":[{{"system":"urn:mrn","value":"1"}}],"name":[{{"given":["{given}"]}}]}}"#
@@ -114,9 +127,7 @@ async fn a_query_without_a_tenant_filter_sees_only_its_tenant() -> anyhow::Resul
 /// migrate its database, and its writes and reads work under row-level security.
 #[tokio::test]
 async fn a_node_runs_as_an_ordinary_database_login() -> anyhow::Result<()> {
-    let admin_url = std::env::var("CONTINUUM_TEST_POSTGRES")
-        .map_err(|_| anyhow::anyhow!("CONTINUUM_TEST_POSTGRES is not set: run tests/run"))?;
-    let admin = Database::connect(&admin_url).await?;
+    let (admin, admin_url) = admin().await?;
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     let (login, name) = (
         format!("continuum_login_{suffix}"),
@@ -142,12 +153,7 @@ async fn a_node_runs_as_an_ordinary_database_login() -> anyhow::Result<()> {
     let url = format!("{scheme}://{login}@{host}/{name}");
 
     let outcome = async {
-        let store = Store::open(&url).await?;
-        let tenants = Tenants::new(&[tenant("north"), tenant("south")]);
-        store
-            .sync_tenants(tenants.iter().map(|(id, c)| (id, c.name.as_str())))
-            .await?;
-        let records = Records::new(store.clone(), Environment::default(), "http://test".into());
+        let (store, tenants, records) = open_records(&url).await?;
         let north = tenants.resolve("north")?;
         let created = records
             .create(

@@ -320,17 +320,12 @@ fn non_empty(text: String) -> Option<String> {
     (!text.trim().is_empty()).then(|| text.trim().to_owned())
 }
 
+/// A resource as read: no write outcome.
 fn read(row: StoredRow) -> pb::StoredResource {
-    stored(row, WriteOutcome::Unchanged, false)
+    stored(row, pb::WriteOutcome::Unspecified)
 }
 
-fn stored(row: StoredRow, outcome: WriteOutcome, is_write: bool) -> pb::StoredResource {
-    let outcome = match (is_write, outcome) {
-        (false, _) => pb::WriteOutcome::Unspecified,
-        (true, WriteOutcome::Created) => pb::WriteOutcome::Created,
-        (true, WriteOutcome::Updated) => pb::WriteOutcome::Updated,
-        (true, WriteOutcome::Unchanged) => pb::WriteOutcome::Unchanged,
-    };
+fn stored(row: StoredRow, outcome: pb::WriteOutcome) -> pb::StoredResource {
     pb::StoredResource {
         resource_json: row.content,
         resource_type: row.resource_type,
@@ -341,7 +336,12 @@ fn stored(row: StoredRow, outcome: WriteOutcome, is_write: bool) -> pb::StoredRe
 }
 
 impl From<Outcome> for pb::StoredResource {
-    fn from(outcome: Outcome) -> Self {
-        stored(outcome.row, outcome.outcome, true)
+    fn from(written: Outcome) -> Self {
+        let outcome = match written.outcome {
+            WriteOutcome::Created => pb::WriteOutcome::Created,
+            WriteOutcome::Updated => pb::WriteOutcome::Updated,
+            WriteOutcome::Unchanged => pb::WriteOutcome::Unchanged,
+        };
+        stored(written.row, outcome)
     }
 }

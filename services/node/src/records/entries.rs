@@ -174,111 +174,125 @@ pub async fn write_entries(
     .await?;
 
     let mut currents = load_currents(tx, &entries, &targets).await?;
-    let mut versions: Vec<NewVersion> = Vec::new();
-    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(entries.len());
-    for (index, (entry, target)) in entries.into_iter().zip(targets).enumerate() {
-        let Entry {
-            resource,
-            resource_type,
-            full_url: _,
-            method,
-            labels,
-            tokens,
-            references: _,
-        } = entry;
-        let current = currents.remove(&(resource_type.clone(), target.id().to_owned()));
-        let write = |version_id, supersedes, resource| {
-            let stamp = version::Stamp {
-                resource_type: &resource_type,
-                id: target.id(),
-                version_id,
-                last_updated: &last_updated,
-            };
-            version::stamp(resource, &stamp, labels.clone(), tokens.clone(), supersedes)
-        };
-        match (&target, &method, current) {
-            (Target::Existing(_), _, Some(current)) => {
-                outcomes.push(Some(Outcome {
-                    row: current,
-                    outcome: WriteOutcome::Unchanged,
-                }));
-            }
-            (
-                _,
-                Method::Update {
-                    must_exist: true, ..
-                },
-                None,
-            ) => {
-                let name = format!("{resource_type}/{}", target.id());
-                return Err(NodeError::NotFound(name).in_entry(index));
-            }
-            (
-                _,
-                Method::Update {
-                    if_match_version: Some(expected),
-                    ..
-                },
-                current,
-            ) if current.as_ref().map(|c| c.version_id) != Some(*expected) => {
-                return Err(NodeError::VersionConflict {
-                    resource: format!("{resource_type}/{}", target.id()),
-                    expected: *expected,
-                    current: current.map(|c| c.version_id).unwrap_or(0),
+    let plans = entries
+        .into_iter()
+        .zip(targets)
+        .enumerate()
+        .map(|(index, (entry, target))| {
+            let current = currents.remove(&(entry.resource_type.clone(), target.id().to_owned()));
+            let taken = identifiers_taken.remove(&index);
+            plan(entry, &target, current, taken, &last_updated).map_err(|e| e.in_entry(index))
+        })
+        .collect::<Result<Vec<Plan>, NodeError>>()?;
+    let writes: Vec<&NewVersion> = plans
+        .iter()
+        .filter_map(|plan| match plan {
+            Plan::Write(version) => Some(version),
+            Plan::Keep(_) => None,
+        })
+        .collect();
+    tx.write(&writes).await?;
+    Ok(plans.into_iter().map(Plan::into_outcome).collect())
+}
+
+/// What writing one entry comes to.
+enum Plan {
+    /// The stored version stays current: same content, or a conditional
+    /// create that matched.
+    Keep(StoredRow),
+    /// A new resource, or a new version of a stored one.
+    Write(NewVersion),
+}
+
+impl Plan {
+    fn into_outcome(self) -> Outcome {
+        match self {
+            Plan::Keep(row) => Outcome {
+                row,
+                outcome: WriteOutcome::Unchanged,
+            },
+            Plan::Write(version) => {
+                let outcome = match version.supersedes {
+                    Some(_) => WriteOutcome::Updated,
+                    None => WriteOutcome::Created,
+                };
+                Outcome {
+                    row: version.into_row(),
+                    outcome,
                 }
-                .in_entry(index));
-            }
-            _ if identifiers_taken.contains_key(&index) => {
-                let taken = identifiers_taken.remove(&index);
-                return Err(taken
-                    .unwrap_or_else(|| NodeError::InvalidRequest("identifier taken".into()))
-                    .in_entry(index));
-            }
-            (_, _, Some(current)) => {
-                let candidate = version::comparable(resource, target.id());
-                if version::is_unchanged(&current, &candidate) {
-                    outcomes.push(Some(Outcome {
-                        row: current,
-                        outcome: WriteOutcome::Unchanged,
-                    }));
-                } else {
-                    versions.push(write(current.version_id + 1, Some(current), candidate));
-                    outcomes.push(None);
-                }
-            }
-            (_, _, None) => {
-                versions.push(write(1, None, resource));
-                outcomes.push(None);
             }
         }
     }
-    tx.write(&versions).await?;
+}
 
-    let mut written = versions.into_iter();
-    outcomes
-        .into_iter()
-        .map(|outcome| match outcome {
-            Some(outcome) => Ok(outcome),
-            None => {
-                let v = written.next().ok_or_else(|| {
-                    NodeError::InvalidRequest("internal: fewer versions than entries".into())
-                })?;
-                let outcome = if v.supersedes.is_some() {
-                    WriteOutcome::Updated
-                } else {
-                    WriteOutcome::Created
-                };
-                let row = StoredRow {
-                    resource_type: v.resource_type,
-                    id: v.id,
-                    version_id: v.version_id,
-                    last_updated: v.last_updated,
-                    content: v.content,
-                };
-                Ok(Outcome { row, outcome })
+/// Decide what becomes of one entry whose target is `target`, stored now as
+/// `current`. `taken` is the error for an identifier another resource holds,
+/// raised only once the entry is known to exist and be at the expected version.
+fn plan(
+    entry: Entry,
+    target: &Target,
+    current: Option<StoredRow>,
+    taken: Option<NodeError>,
+    last_updated: &str,
+) -> Result<Plan, NodeError> {
+    let current = match (target, current) {
+        (Target::Existing(_), Some(current)) => return Ok(Plan::Keep(current)),
+        (_, current) => current,
+    };
+    let name = || format!("{}/{}", entry.resource_type, target.id());
+    if let Method::Update {
+        if_match_version,
+        must_exist,
+        ..
+    } = &entry.method
+    {
+        if *must_exist && current.is_none() {
+            return Err(NodeError::NotFound(name()));
+        }
+        if let Some(expected) = if_match_version
+            && current.as_ref().map(|c| c.version_id) != Some(*expected)
+        {
+            return Err(NodeError::VersionConflict {
+                resource: name(),
+                expected: *expected,
+                current: current.map(|c| c.version_id).unwrap_or(0),
+            });
+        }
+    }
+    if let Some(taken) = taken {
+        return Err(taken);
+    }
+    let Entry {
+        resource,
+        resource_type,
+        labels,
+        tokens,
+        ..
+    } = entry;
+    let stamp = |version_id| version::Stamp {
+        resource_type: &resource_type,
+        id: target.id(),
+        version_id,
+        last_updated,
+    };
+    Ok(match current {
+        Some(current) => {
+            let candidate = version::comparable(resource, target.id());
+            if version::is_unchanged(&current, &candidate) {
+                Plan::Keep(current)
+            } else {
+                let next = stamp(current.version_id + 1);
+                Plan::Write(version::stamp(
+                    candidate,
+                    &next,
+                    labels,
+                    tokens,
+                    Some(current),
+                ))
             }
-        })
-        .collect()
+        }
+        None => Plan::Write(version::stamp(resource, &stamp(1), labels, tokens, None)),
+    })
 }
 
 /// Decide, for every entry, which stored resource it is; also the entries
@@ -397,24 +411,14 @@ async fn find_targets(
 /// UUID, so importing the bundle again finds it — as an update of the same
 /// resource, not a copy. Anything else gets a fresh id.
 fn id_for_new(entry: &Entry, env: &Environment) -> Target {
-    let uuid = entry
+    match entry
         .full_url
         .as_deref()
-        .and_then(|url| url.strip_prefix("urn:uuid:"));
-    match uuid {
-        Some(uuid) if is_uuid(uuid) => Target::Id(uuid.to_ascii_lowercase()),
-        _ => Target::New(env.ids.new_id()),
+        .and_then(continuum_fhir::references::bundle_uuid)
+    {
+        Some(uuid) => Target::Id(uuid),
+        None => Target::New(env.ids.new_id()),
     }
-}
-
-/// 8-4-4-4-12 hexadecimal digits (which is also a valid FHIR id).
-fn is_uuid(text: &str) -> bool {
-    let groups: Vec<&str> = text.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// (resource type, value) → ids of resources indexed under `param`.

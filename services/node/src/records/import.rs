@@ -85,15 +85,11 @@ impl PreparedBundle {
     /// is valid as a whole or refused; a batch's entries are validated one
     /// by one, so that an invalid entry fails alone.
     pub fn prepare(text: &str) -> Result<PreparedBundle, NodeError> {
-        let bundle: Value =
-            serde_json::from_str(text).map_err(|e| FhirError::Json(e.to_string()))?;
+        let bundle = continuum_fhir::parse_json(text)?;
         let kind = bundle_kind(&bundle)?;
-        let bundle = match kind {
-            BundleKind::Batch => bundle,
-            BundleKind::Transaction | BundleKind::Collection => {
-                continuum_fhir::validate_text(text)?
-            }
-        };
+        if kind != BundleKind::Batch {
+            continuum_fhir::validate_parsed(text, &bundle)?;
+        }
         let Value::Object(mut bundle) = bundle else {
             return Err(FhirError::NotAResource.into());
         };
@@ -217,7 +213,14 @@ impl Records {
             }
             BundleKind::Batch => {
                 for (index, entry) in parsed.into_iter().enumerate() {
-                    match self.write_batch_entry(tenant, entry).await {
+                    let written = match entry {
+                        Ok(entry) => {
+                            self.write_one(tenant, entry, OnIdentifierMatch::UpdateMatched)
+                                .await
+                        }
+                        Err(e) => Err(e),
+                    };
+                    match written {
                         Ok(outcome) => summary.count(&outcome),
                         Err(NodeError::Store(e)) => return Err(NodeError::Store(e)),
                         Err(e) => {
@@ -229,25 +232,6 @@ impl Records {
             }
         }
         Ok(summary)
-    }
-
-    async fn write_batch_entry(
-        &self,
-        tenant: &TenantId,
-        entry: Result<Entry, NodeError>,
-    ) -> Result<Outcome, NodeError> {
-        let tx = self.store.write(tenant).await?;
-        let mut outcomes = entries::write_entries(
-            &tx,
-            &self.env,
-            vec![entry?],
-            OnIdentifierMatch::UpdateMatched,
-        )
-        .await?;
-        tx.commit().await?;
-        outcomes
-            .pop()
-            .ok_or_else(|| NodeError::InvalidRequest("nothing was written".into()))
     }
 }
 
@@ -289,7 +273,7 @@ fn parse_entry(raw: Value, kind: BundleKind) -> Result<Entry, NodeError> {
                     )));
                 }
             };
-            if !is_fhir_id(id) {
+            if !continuum_fhir::is_id(id) {
                 return Err(NodeError::InvalidRequest(format!(
                     "`{id}` is not a valid FHIR id"
                 )));
@@ -328,11 +312,4 @@ fn parse_entry(raw: Value, kind: BundleKind) -> Result<Entry, NodeError> {
 /// `W/"3"` → 3.
 fn parse_etag(etag: &str) -> Option<u64> {
     etag.trim_start_matches("W/").trim_matches('"').parse().ok()
-}
-
-fn is_fhir_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }

@@ -85,6 +85,7 @@ impl Records {
             .await
     }
 
+    /// Write one entry in its own transaction.
     async fn write_one(
         &self,
         tenant: &TenantId,
@@ -96,9 +97,10 @@ impl Records {
             .await
             .map_err(NodeError::without_entry)?;
         tx.commit().await?;
+        // One entry in, one outcome out: write_entries returns one per entry.
         outcomes
             .pop()
-            .ok_or_else(|| NodeError::InvalidRequest("nothing was written".into()))
+            .ok_or_else(|| NodeError::Serve("a write returned no outcome".into()))
     }
 
     /// A resource's current version, or a given past one.

@@ -50,6 +50,19 @@ pub struct NewVersion {
     pub supersedes: Option<StoredRow>,
 }
 
+impl NewVersion {
+    /// The version as it reads back once written.
+    pub fn into_row(self) -> StoredRow {
+        StoredRow {
+            resource_type: self.resource_type,
+            id: self.id,
+            version_id: self.version_id,
+            last_updated: self.last_updated,
+            content: self.content,
+        }
+    }
+}
+
 /// What to search patients by; every given criterion must match.
 #[derive(Debug, Clone, Default)]
 pub struct PatientCriteria {
@@ -341,7 +354,7 @@ impl TenantTx {
 
     /// Write new versions: superseded ones move to the history, search tokens
     /// are replaced.
-    pub async fn write(&self, versions: &[NewVersion]) -> Result<(), StoreError> {
+    pub async fn write(&self, versions: &[&NewVersion]) -> Result<(), StoreError> {
         let tenant = self.tenant.as_str();
         let superseded: Vec<&StoredRow> = versions
             .iter()
@@ -409,8 +422,11 @@ impl TenantTx {
                 )));
             }
         }
-        let created: Vec<&NewVersion> =
-            versions.iter().filter(|v| v.supersedes.is_none()).collect();
+        let created: Vec<&NewVersion> = versions
+            .iter()
+            .filter(|v| v.supersedes.is_none())
+            .copied()
+            .collect();
         for chunk in created.chunks(INSERT_CHUNK) {
             let rows = chunk.iter().map(|v| {
                 Ok(resources::ActiveModel {
