@@ -3,7 +3,12 @@
 
 use std::path::PathBuf;
 
-const PROTOS: &[&str] = &["continuum/node/v1/clinical.proto"];
+const PROTOS: &[&str] = &[
+    "continuum/node/v1/clinical.proto",
+    "continuum/node/v1/federation.proto",
+    "continuum/locator/v1/directory.proto",
+    "continuum/locator/v1/network.proto",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);

@@ -7,8 +7,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod database;
+mod locator;
 mod node;
 
+pub use locator::LocatorMigrator;
 pub use node::NodeMigrator;
 pub use sea_orm_migration::MigratorTrait;
 

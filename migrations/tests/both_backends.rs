@@ -1,38 +1,50 @@
 //! Every migration runs up, down and up again on SQLite and on PostgreSQL.
 
-use continuum_migrations::{MigratorTrait, NodeMigrator};
+use continuum_migrations::{LocatorMigrator, MigratorTrait, NodeMigrator};
 use sea_orm_migration::sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
-async fn round_trip(db: &DatabaseConnection) {
-    NodeMigrator::up(db, None).await.expect("migrate up");
+async fn round_trip<M: MigratorTrait>(db: &DatabaseConnection, probe: &str) {
+    M::up(db, None).await.expect("migrate up");
     assert!(
-        NodeMigrator::get_pending_migrations(db)
+        M::get_pending_migrations(db)
             .await
             .expect("status")
             .is_empty()
     );
-    NodeMigrator::down(db, None).await.expect("migrate down");
-    NodeMigrator::up(db, None).await.expect("migrate up again");
-    db.execute_unprepared(
+    M::down(db, None).await.expect("migrate down");
+    M::up(db, None).await.expect("migrate up again");
+    db.execute_unprepared(probe)
+        .await
+        .expect("the schema exists after migrating");
+}
+
+async fn both_schemas(db: &DatabaseConnection) {
+    round_trip::<NodeMigrator>(
+        db,
         "SELECT tenant_id, resource_type, id, version_id, content FROM resources",
     )
-    .await
-    .expect("the resources table exists");
+    .await;
+    round_trip::<LocatorMigrator>(
+        db,
+        "SELECT n.id, o.id, c.serial, t.id, e.seq FROM nodes n, organizations o, \
+         certificates c, enrollment_tokens t, directory_events e",
+    )
+    .await;
 }
 
 #[tokio::test]
-async fn node_migrations_run_on_sqlite() {
+async fn migrations_run_on_sqlite() {
     let dir = std::env::temp_dir().join(format!("continuum-migrate-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.join("node.db").display());
+    let url = format!("sqlite://{}?mode=rwc", dir.join("all.db").display());
     let db = Database::connect(&url).await.expect("sqlite");
-    round_trip(&db).await;
+    both_schemas(&db).await;
     db.close().await.expect("close");
     let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
-async fn node_migrations_run_on_postgres() {
+async fn migrations_run_on_postgres() {
     let admin_url = std::env::var("CONTINUUM_TEST_POSTGRES").unwrap_or_else(|_| {
         panic!("CONTINUUM_TEST_POSTGRES is not set: run the suite with tests/run")
     });
@@ -48,7 +60,7 @@ async fn node_migrations_run_on_postgres() {
     let db = Database::connect(format!("{base}/{name}"))
         .await
         .expect("test db");
-    round_trip(&db).await;
+    both_schemas(&db).await;
     db.close().await.expect("close");
     admin
         .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))

@@ -26,6 +26,11 @@ impl CallCredentials {
         Self::partial(Some(tenant), Some(credential))
     }
 
+    /// Only a bearer credential, for calls that act for no tenant (operators).
+    pub fn bearer(credential: &str) -> Result<Self, InvalidMetadata> {
+        Self::partial(None, Some(credential))
+    }
+
     /// Send only what is given: for testing how servers treat incomplete calls.
     pub fn partial(
         tenant: Option<&str>,

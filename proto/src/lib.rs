@@ -9,7 +9,7 @@ mod call_credentials;
 
 pub use call_credentials::{CallCredentials, InvalidMetadata, TENANT_METADATA};
 
-/// `continuum.node.v1`: a node's clinical API.
+/// `continuum.node.v1`: a node's clinical API, and its federation API.
 pub mod node {
     pub mod v1 {
         #![allow(missing_debug_implementations, unused_qualifications, clippy::all)]
@@ -22,5 +22,14 @@ pub mod node {
                 crate::CallCredentials,
             >,
         >;
+    }
+}
+
+/// `continuum.locator.v1`: the locator's directory (operators) and the calls
+/// nodes make on it (enrollment, renewal, heartbeat).
+pub mod locator {
+    pub mod v1 {
+        #![allow(missing_debug_implementations, unused_qualifications, clippy::all)]
+        tonic::include_proto!("continuum.locator.v1");
     }
 }

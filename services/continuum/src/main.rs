@@ -23,8 +23,15 @@ struct Cli {
 enum Command {
     /// Start a local network on embedded defaults, with synthetic patients.
     Up(commands::up::Args),
-    /// Serve a node: an organization's EMR and its clinical API.
-    Node(commands::node::Args),
+    /// Serve a node: an organization's EMR and its clinical API (or `node enroll`).
+    Node(commands::node::Command),
+    /// Serve the locator: the network's directory and certificate authority.
+    Locator(commands::locator::Args),
+    /// The network certificate authority.
+    #[command(subcommand)]
+    Ca(commands::ca::Command),
+    /// Network operators' tools: organizations, nodes, enrollment, revocation.
+    Admin(commands::admin::Command),
     /// Import FHIR Bundles (files or folders of .json) into a node.
     Import(commands::import::Args),
     /// Export a patient's whole record from a node as a FHIR Bundle.
@@ -41,7 +48,10 @@ async fn main() -> anyhow::Result<()> {
     continuum_mesh::telemetry::init();
     match Cli::parse().command {
         Command::Up(args) => commands::up::run(args).await,
-        Command::Node(args) => commands::node::run(args).await,
+        Command::Node(command) => commands::node::run(command).await,
+        Command::Locator(args) => commands::locator::run(args).await,
+        Command::Ca(command) => commands::ca::run(command),
+        Command::Admin(command) => commands::admin::run(command).await,
         Command::Import(args) => commands::import::run(args).await,
         Command::Export(args) => commands::export::run(args).await,
         Command::Synth(args) => commands::synth::run(args),

@@ -10,4 +10,6 @@
 pub mod clock;
 pub mod config;
 pub mod credentials;
+pub mod serve;
 pub mod telemetry;
+pub mod tls;

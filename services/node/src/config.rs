@@ -36,6 +36,35 @@ pub struct NodeConfig {
     /// Base of the absolute URLs that name this node's resources in exports.
     pub public_url: Option<String>,
     pub tenants: Vec<TenantConfig>,
+    /// Membership of a Continuum network; a node without it runs alone.
+    pub network: Option<NetworkConfig>,
+}
+
+/// How the node takes part in the network.
+///
+/// ```toml
+/// [network]
+/// locator = "https://locator.example.org:7300"
+/// federation_listen = "0.0.0.0:7401"
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// The locator's address, `https://host:port`.
+    pub locator: String,
+    /// Where the federation API listens (mutual TLS; only the locator may call it).
+    pub federation_listen: SocketAddr,
+    /// The node's key, certificate and the network CA (`continuum node
+    /// enroll` writes them); default `<data_dir>/tls`.
+    #[serde(default)]
+    pub tls_dir: Option<PathBuf>,
+    /// Seconds between heartbeats to the locator.
+    #[serde(default = "default_heartbeat_secs")]
+    pub heartbeat_secs: u64,
+}
+
+fn default_heartbeat_secs() -> u64 {
+    10
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -68,6 +97,7 @@ impl Default for NodeConfig {
             max_message_bytes: 64 * 1024 * 1024,
             public_url: None,
             tenants: Vec::new(),
+            network: None,
         }
     }
 }
@@ -82,6 +112,14 @@ impl NodeConfig {
                 self.data_dir.join("node.db").display()
             ),
         }
+    }
+
+    /// Where the node's network identity lives.
+    pub fn tls_dir(&self) -> PathBuf {
+        self.network
+            .as_ref()
+            .and_then(|n| n.tls_dir.clone())
+            .unwrap_or_else(|| self.data_dir.join("tls"))
     }
 
     /// The base URL of exported resources' `fullUrl`s.
@@ -100,6 +138,7 @@ impl Validate for NodeConfig {
         "max_message_bytes",
         "public_url",
         "tenants",
+        "network",
     ];
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -122,6 +161,20 @@ impl Validate for NodeConfig {
                 "database_url",
                 "must start with sqlite: or postgres://",
             ));
+        }
+        if let Some(network) = &self.network {
+            if !network.locator.starts_with("https://") {
+                return Err(ConfigError::invalid(
+                    "network.locator",
+                    "must be https://host:port: the locator is only reached over TLS",
+                ));
+            }
+            if network.heartbeat_secs == 0 {
+                return Err(ConfigError::invalid(
+                    "network.heartbeat_secs",
+                    "must be positive",
+                ));
+            }
         }
         let mut ids = HashSet::new();
         let mut secrets = HashSet::new();

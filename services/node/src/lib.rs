@@ -15,6 +15,7 @@
 pub mod api;
 pub mod config;
 mod error;
+pub mod network;
 pub mod records;
 mod server;
 pub mod store;

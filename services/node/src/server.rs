@@ -1,16 +1,25 @@
-//! Starting a node: open the store, then serve the clinical API.
+//! Starting a node: open the store, serve the clinical API, and, in a
+//! network, the federation API with heartbeats and certificate renewal.
 
 use std::net::SocketAddr;
 
 use continuum_mesh::clock::Environment;
 use continuum_proto::node::v1::clinical_server::ClinicalServer;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+
+use continuum_mesh::serve::{Running, Shutdown};
+use continuum_mesh::tls::{
+    ClientAuth, WorkloadFiles, renew_periodically, server_config, tls_incoming,
+};
+use continuum_proto::node::v1::federation_server::FederationServer;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 
 use crate::api::{ClinicalApi, ServiceCredentialAuth};
+use crate::config::NetworkConfig;
+use crate::network::{FederationApi, LocatorLink, LocatorOnly};
 use crate::records::Records;
 use crate::store::Store;
 use crate::tenant::Tenants;
@@ -25,30 +34,26 @@ pub const CONNECTION_WINDOW_BYTES: u32 = 16 * 1024 * 1024;
 pub struct RunningNode {
     /// Where the clinical API listens (the OS's choice when configured with port 0).
     pub addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<Result<(), tonic::transport::Error>>,
+    /// Where the federation API listens, when the node is in a network.
+    pub federation_addr: Option<SocketAddr>,
+    tasks: Running,
 }
 
 impl RunningNode {
     /// Wait until the server ends (after [`RunningNode::stop`] or a fatal error).
     pub async fn wait(self) -> Result<(), NodeError> {
-        let RunningNode { stop, task, .. } = self;
-        let _keep_open = stop;
-        finish(task).await
+        self.tasks
+            .wait()
+            .await
+            .map_err(|e| NodeError::Serve(e.to_string()))
     }
 
     /// Stop accepting calls, finish the ones in flight, and return.
     pub async fn stop(self) -> Result<(), NodeError> {
-        let _ = self.stop.send(());
-        finish(self.task).await
-    }
-}
-
-async fn finish(task: JoinHandle<Result<(), tonic::transport::Error>>) -> Result<(), NodeError> {
-    match task.await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(NodeError::Serve(e.to_string())),
-        Err(e) => Err(NodeError::Serve(format!("server task: {e}"))),
+        self.tasks
+            .stop()
+            .await
+            .map_err(|e| NodeError::Serve(e.to_string()))
     }
 }
 
@@ -67,7 +72,7 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
     store
         .sync_tenants(tenants.iter().map(|(id, c)| (id, c.name.as_str())))
         .await?;
-    let records = Records::new(store, env, config.public_url());
+    let records = Records::new(store, env.clone(), config.public_url());
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -84,16 +89,124 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
     // response's last segment waits on the peer's delayed ACK (~40 ms), and
     // HTTP/2's default 64 KiB windows would stall every large message.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(
-        tonic::transport::Server::builder()
-            .initial_stream_window_size(STREAM_WINDOW_BYTES)
-            .initial_connection_window_size(CONNECTION_WINDOW_BYTES)
-            .add_service(clinical)
-            .serve_with_incoming_shutdown(incoming, async {
-                let _ = stopped.await;
-            }),
-    );
+    let mut tasks = Running::default();
+    let shutdown = tasks.shutdown();
+    let router = tonic::transport::Server::builder()
+        .initial_stream_window_size(STREAM_WINDOW_BYTES)
+        .initial_connection_window_size(CONNECTION_WINDOW_BYTES)
+        .add_service(clinical);
+    tasks.spawn("clinical api", async move {
+        router
+            .serve_with_incoming_shutdown(incoming, shutdown.requested())
+            .await
+            .map_err(|e| e.to_string())
+    });
     tracing::info!(%addr, tenants = config.tenants.len(), "node serving the clinical API");
-    Ok(RunningNode { addr, stop, task })
+    let federation_addr = match &config.network {
+        Some(network) => Some(join_network(config, network, &env, &mut tasks).await?),
+        None => None,
+    };
+    Ok(RunningNode {
+        addr,
+        federation_addr,
+        tasks,
+    })
+}
+
+/// Serve the federation API (to the locator only), heartbeat, and keep the
+/// node's certificate renewed.
+async fn join_network(
+    config: &NodeConfig,
+    network: &NetworkConfig,
+    env: &Environment,
+    tasks: &mut Running,
+) -> Result<SocketAddr, NodeError> {
+    let files = WorkloadFiles::new(config.tls_dir());
+    if !files.exists() {
+        return Err(NodeError::Serve(format!(
+            "this node is not enrolled in the network (nothing in {}): run \
+             `continuum node enroll --token <token from the operator>` first",
+            files.dir().display()
+        )));
+    }
+    let link = Arc::new(
+        LocatorLink::open(&network.locator, files)
+            .map_err(|e| NodeError::Serve(format!("network identity: {e}")))?,
+    );
+    let node_id = link
+        .node_id()
+        .ok_or_else(|| NodeError::Serve("the enrolled certificate is not a node's".into()))?;
+    let tenants: Vec<String> = config.tenants.iter().map(|t| t.id.clone()).collect();
+
+    let listener = TcpListener::bind(network.federation_listen)
+        .await
+        .map_err(|e| {
+            NodeError::Serve(format!(
+                "cannot listen on {} (network.federation_listen): {e}",
+                network.federation_listen
+            ))
+        })?;
+    let federation_addr = listener
+        .local_addr()
+        .map_err(|e| NodeError::Serve(e.to_string()))?;
+    let tls = server_config(link.bundle(), link.credentials(), ClientAuth::Required)
+        .map_err(|e| NodeError::Serve(e.to_string()))?;
+    let federation = InterceptedService::new(
+        FederationServer::new(FederationApi::new(node_id.clone(), tenants.clone())),
+        LocatorOnly::new(link.bundle().network().clone(), env.clock.clone()),
+    );
+    let router = tonic::transport::Server::builder().add_service(federation);
+    let shutdown = tasks.shutdown();
+    tasks.spawn("federation api", async move {
+        router
+            .serve_with_incoming_shutdown(tls_incoming(listener, tls), shutdown.requested())
+            .await
+            .map_err(|e| e.to_string())
+    });
+    tasks.spawn(
+        "heartbeat",
+        heartbeat(
+            link.clone(),
+            tenants,
+            Duration::from_secs(network.heartbeat_secs),
+            tasks.shutdown(),
+        ),
+    );
+    let renewing = link.clone();
+    tasks.spawn(
+        "certificate renewal",
+        renew_periodically(
+            link.credentials(),
+            env.clock.clone(),
+            tasks.shutdown(),
+            move || {
+                let link = renewing.clone();
+                async move { link.renew().await.map_err(|e| e.to_string()) }
+            },
+        ),
+    );
+    tracing::info!(node = %node_id, %federation_addr, locator = %network.locator, "node joined the network");
+    Ok(federation_addr)
+}
+
+async fn heartbeat(
+    link: Arc<LocatorLink>,
+    tenants: Vec<String>,
+    every: Duration,
+    shutdown: Shutdown,
+) -> Result<(), String> {
+    let stop = shutdown.requested();
+    tokio::pin!(stop);
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = &mut stop => return Ok(()),
+            _ = ticks.tick() => {}
+        }
+        match link.heartbeat(tenants.clone()).await {
+            Ok(_) => tracing::debug!("heartbeat accepted"),
+            Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
+        }
+    }
 }

@@ -1,8 +1,11 @@
 //! One module per subcommand.
 
+pub mod admin;
+pub mod ca;
 pub mod credential;
 pub mod export;
 pub mod import;
+pub mod locator;
 pub mod node;
 pub mod synth;
 pub mod up;

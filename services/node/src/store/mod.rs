@@ -13,14 +13,12 @@ mod tenant_tx;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex as StdMutex};
-use std::time::Duration;
 
 use continuum_migrations::{MigratorTrait, NodeMigrator};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait, IsolationLevel,
-    Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DatabaseConnection, DbBackend, DbErr, EntityTrait, IsolationLevel, Set, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use thiserror::Error;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -63,30 +61,7 @@ pub struct Store {
 impl Store {
     /// Connect, and bring the schema up to date.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        let mut options = ConnectOptions::new(url);
-        options
-            .sqlx_logging(false)
-            .acquire_timeout(Duration::from_secs(10));
-        if url.starts_with("sqlite:") {
-            // WAL lets readers run beside the one writer; NORMAL sync in WAL
-            // mode loses no committed transaction on a process crash (a power
-            // loss may lose the last ones). 16 KiB pages hold a dozen ~1 KiB
-            // resources each (fewer B-tree splits on import); the page cache
-            // is 8 MiB per connection and the WAL is checkpointed every
-            // 32 MiB, which measured best for bundle imports (README).
-            options.max_connections(4).map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-                    .page_size(16384)
-                    .pragma("cache_size", "-8192")
-                    .pragma("wal_autocheckpoint", "2048")
-            });
-        } else {
-            options.max_connections(16);
-        }
-        let db = Database::connect(options).await.map_err(StoreError::from)?;
+        let db = continuum_migrations::database::connect(url, 16).await?;
         NodeMigrator::up(&db, None).await?;
         Ok(Store {
             db,

@@ -1,0 +1,273 @@
+//! The directory API for network operators.
+
+use std::time::Instant;
+
+use chrono::Duration;
+use continuum_proto::locator::v1 as pb;
+use continuum_proto::locator::v1::directory_server::Directory as DirectoryService;
+use continuum_proto::node::v1::ProbeRequest;
+use tonic::{Request, Response, Status};
+
+use crate::LocatorError;
+use crate::directory::Directory;
+use crate::directory::model::{
+    NewOrganization, Node, NodeChanges, NodeStatus, Organization, OrganizationChanges,
+    OrganizationKind, OrganizationStatus,
+};
+use crate::federation::NodeDialer;
+
+#[derive(Debug, Clone)]
+pub struct AdminApi {
+    directory: Directory,
+    dialer: NodeDialer,
+}
+
+impl AdminApi {
+    pub fn new(directory: Directory, dialer: NodeDialer) -> Self {
+        Self { directory, dialer }
+    }
+}
+
+type Reply<T> = Result<Response<T>, Status>;
+
+#[tonic::async_trait]
+impl DirectoryService for AdminApi {
+    async fn create_organization(
+        &self,
+        request: Request<pb::CreateOrganizationRequest>,
+    ) -> Reply<pb::Organization> {
+        let r = request.into_inner();
+        let org = NewOrganization {
+            kind: kind_from(r.kind())?.unwrap_or(OrganizationKind::Other),
+            id: r.id,
+            display_name: r.display_name,
+            contact: r.contact,
+        };
+        let created = self.directory.create_organization(org).await?;
+        Ok(Response::new(organization(created)))
+    }
+
+    async fn update_organization(
+        &self,
+        request: Request<pb::UpdateOrganizationRequest>,
+    ) -> Reply<pb::Organization> {
+        let r = request.into_inner();
+        let changes = OrganizationChanges {
+            kind: kind_from(r.kind())?,
+            display_name: r.display_name,
+            contact: r.contact,
+        };
+        let updated = self.directory.update_organization(&r.id, changes).await?;
+        Ok(Response::new(organization(updated)))
+    }
+
+    async fn set_organization_status(
+        &self,
+        request: Request<pb::SetOrganizationStatusRequest>,
+    ) -> Reply<pb::Organization> {
+        let r = request.get_ref();
+        let status = match r.status() {
+            pb::OrganizationStatus::Active => OrganizationStatus::Active,
+            pb::OrganizationStatus::Suspended => OrganizationStatus::Suspended,
+            pb::OrganizationStatus::Unspecified => {
+                return Err(Status::invalid_argument(
+                    "status must be ACTIVE or SUSPENDED",
+                ));
+            }
+        };
+        let updated = self
+            .directory
+            .set_organization_status(&r.id, status, &r.reason)
+            .await?;
+        Ok(Response::new(organization(updated)))
+    }
+
+    async fn list_organizations(
+        &self,
+        _request: Request<pb::ListOrganizationsRequest>,
+    ) -> Reply<pb::ListOrganizationsResponse> {
+        let organizations = self.directory.organizations().await?;
+        Ok(Response::new(pb::ListOrganizationsResponse {
+            organizations: organizations.into_iter().map(organization).collect(),
+        }))
+    }
+
+    async fn create_node(
+        &self,
+        request: Request<pb::CreateNodeRequest>,
+    ) -> Reply<pb::CreateNodeResponse> {
+        let r = request.into_inner();
+        let (node, token) = self
+            .directory
+            .create_node(&r.id, &r.endpoint, &r.tenants, ttl(r.token_ttl_seconds)?)
+            .await?;
+        Ok(Response::new(pb::CreateNodeResponse {
+            node: Some(node_message(node)),
+            enrollment_token: Some(pb::EnrollmentToken {
+                token: token.token.to_string(),
+                expires_at: token.expires_at,
+            }),
+        }))
+    }
+
+    async fn update_node(&self, request: Request<pb::UpdateNodeRequest>) -> Reply<pb::Node> {
+        let r = request.into_inner();
+        let changes = NodeChanges {
+            endpoint: r.endpoint,
+            tenants: r.set_tenants.then_some(r.tenants),
+        };
+        let node = self.directory.update_node(&r.id, changes).await?;
+        Ok(Response::new(node_message(node)))
+    }
+
+    async fn issue_enrollment_token(
+        &self,
+        request: Request<pb::IssueEnrollmentTokenRequest>,
+    ) -> Reply<pb::EnrollmentToken> {
+        let r = request.get_ref();
+        let token = self
+            .directory
+            .issue_token(&r.node_id, ttl(r.token_ttl_seconds)?)
+            .await?;
+        Ok(Response::new(pb::EnrollmentToken {
+            token: token.token.to_string(),
+            expires_at: token.expires_at,
+        }))
+    }
+
+    async fn set_node_status(&self, request: Request<pb::SetNodeStatusRequest>) -> Reply<pb::Node> {
+        let r = request.get_ref();
+        let status = match r.status() {
+            pb::NodeStatus::Active => NodeStatus::Active,
+            pb::NodeStatus::Suspended => NodeStatus::Suspended,
+            pb::NodeStatus::Revoked => NodeStatus::Revoked,
+            pb::NodeStatus::Pending | pb::NodeStatus::Unspecified => {
+                return Err(Status::invalid_argument(
+                    "status must be ACTIVE (reinstate), SUSPENDED or REVOKED",
+                ));
+            }
+        };
+        let node = self
+            .directory
+            .set_node_status(&r.id, status, &r.reason)
+            .await?;
+        Ok(Response::new(node_message(node)))
+    }
+
+    async fn get_node(&self, request: Request<pb::GetNodeRequest>) -> Reply<pb::Node> {
+        let node = self.directory.node(&request.get_ref().id).await?;
+        Ok(Response::new(node_message(node)))
+    }
+
+    async fn list_nodes(
+        &self,
+        _request: Request<pb::ListNodesRequest>,
+    ) -> Reply<pb::ListNodesResponse> {
+        let nodes = self.directory.nodes().await?;
+        Ok(Response::new(pb::ListNodesResponse {
+            nodes: nodes.into_iter().map(node_message).collect(),
+        }))
+    }
+
+    async fn probe_node(
+        &self,
+        request: Request<pb::ProbeNodeRequest>,
+    ) -> Reply<pb::ProbeNodeResponse> {
+        let node = self.directory.node(&request.get_ref().id).await?;
+        let mut client = self.dialer.dial(&node)?;
+        let started = Instant::now();
+        let reply = client
+            .probe(ProbeRequest {})
+            .await
+            .map_err(|e| {
+                LocatorError::Unavailable(format!(
+                    "node `{}` at {} did not answer: {}",
+                    node.id,
+                    node.endpoint,
+                    e.message()
+                ))
+            })?
+            .into_inner();
+        Ok(Response::new(pb::ProbeNodeResponse {
+            identity: format!("node/{}", reply.node_id),
+            tenants: reply.tenants,
+            round_trip_micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        }))
+    }
+}
+
+fn ttl(seconds: u64) -> Result<Option<Duration>, Status> {
+    if seconds == 0 {
+        return Ok(None);
+    }
+    i64::try_from(seconds)
+        .ok()
+        .and_then(Duration::try_seconds)
+        .map(Some)
+        .ok_or_else(|| Status::invalid_argument("token_ttl_seconds is too large"))
+}
+
+fn kind_from(kind: pb::OrganizationKind) -> Result<Option<OrganizationKind>, Status> {
+    Ok(match kind {
+        pb::OrganizationKind::Unspecified => None,
+        pb::OrganizationKind::Clinic => Some(OrganizationKind::Clinic),
+        pb::OrganizationKind::Hospital => Some(OrganizationKind::Hospital),
+        pb::OrganizationKind::Lab => Some(OrganizationKind::Lab),
+        pb::OrganizationKind::Pharmacy => Some(OrganizationKind::Pharmacy),
+        pb::OrganizationKind::Imaging => Some(OrganizationKind::Imaging),
+        pb::OrganizationKind::Other => Some(OrganizationKind::Other),
+    })
+}
+
+fn organization(org: Organization) -> pb::Organization {
+    let kind = match org.kind {
+        OrganizationKind::Clinic => pb::OrganizationKind::Clinic,
+        OrganizationKind::Hospital => pb::OrganizationKind::Hospital,
+        OrganizationKind::Lab => pb::OrganizationKind::Lab,
+        OrganizationKind::Pharmacy => pb::OrganizationKind::Pharmacy,
+        OrganizationKind::Imaging => pb::OrganizationKind::Imaging,
+        OrganizationKind::Other => pb::OrganizationKind::Other,
+    };
+    let status = match org.status {
+        OrganizationStatus::Active => pb::OrganizationStatus::Active,
+        OrganizationStatus::Suspended => pb::OrganizationStatus::Suspended,
+    };
+    pb::Organization {
+        id: org.id,
+        display_name: org.display_name,
+        kind: kind.into(),
+        contact: org.contact,
+        status: status.into(),
+        node_id: org.node_id.unwrap_or_default(),
+        created_at: org.created_at,
+        updated_at: org.updated_at,
+    }
+}
+
+fn node_message(node: Node) -> pb::Node {
+    let status = match node.status {
+        NodeStatus::Pending => pb::NodeStatus::Pending,
+        NodeStatus::Active => pb::NodeStatus::Active,
+        NodeStatus::Suspended => pb::NodeStatus::Suspended,
+        NodeStatus::Revoked => pb::NodeStatus::Revoked,
+    };
+    pb::Node {
+        id: node.id.to_string(),
+        endpoint: node.endpoint,
+        tenants: node.tenants,
+        status: status.into(),
+        certificates: node
+            .certificates
+            .into_iter()
+            .map(|c| pb::Certificate {
+                revoked: c.revoked_at.is_some(),
+                serial: c.serial,
+                not_before: c.not_before,
+                not_after: c.not_after,
+            })
+            .collect(),
+        last_seen: node.last_seen.unwrap_or_default(),
+        created_at: node.created_at,
+        updated_at: node.updated_at,
+    }
+}

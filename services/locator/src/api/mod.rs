@@ -1,0 +1,10 @@
+//! The locator's gRPC surfaces: the directory for operators, enrollment for
+//! nodes without a certificate yet, and the network API for enrolled nodes.
+
+mod admin;
+mod auth;
+mod network;
+
+pub use admin::AdminApi;
+pub use auth::{NodeAuth, OperatorAuth};
+pub use network::NetworkApi;

@@ -1,0 +1,152 @@
+//! What the directory knows: organizations, nodes and their certificates.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use continuum_mesh::tls::NodeId;
+
+use crate::LocatorError;
+
+/// Times as the directory stores them: RFC 3339 UTC with milliseconds, a
+/// fixed width that sorts as text.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+macro_rules! text_enum {
+    ($name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = LocatorError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(LocatorError::Corrupt(format!(
+                        "unknown {} `{other}`", $what
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(OrganizationKind, "organization kind" {
+    Clinic => "clinic",
+    Hospital => "hospital",
+    Lab => "lab",
+    Pharmacy => "pharmacy",
+    Imaging => "imaging",
+    Other => "other",
+});
+
+text_enum!(OrganizationStatus, "organization status" {
+    Active => "active",
+    Suspended => "suspended",
+});
+
+text_enum!(NodeStatus, "node status" {
+    Pending => "pending",
+    Active => "active",
+    Suspended => "suspended",
+    Revoked => "revoked",
+});
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    pub id: String,
+    pub display_name: String,
+    pub kind: OrganizationKind,
+    pub contact: String,
+    pub status: OrganizationStatus,
+    pub node_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A new organization, as an operator describes it.
+#[derive(Debug, Clone)]
+pub struct NewOrganization {
+    pub id: String,
+    pub display_name: String,
+    pub kind: OrganizationKind,
+    pub contact: String,
+}
+
+/// Changes to an organization; `None` keeps a value.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationChanges {
+    pub display_name: Option<String>,
+    pub kind: Option<OrganizationKind>,
+    pub contact: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateRecord {
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub id: NodeId,
+    pub endpoint: String,
+    pub tenants: Vec<String>,
+    pub status: NodeStatus,
+    pub certificates: Vec<CertificateRecord>,
+    pub last_seen: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Changes to a node; `None` keeps a value.
+#[derive(Debug, Clone, Default)]
+pub struct NodeChanges {
+    pub endpoint: Option<String>,
+    pub tenants: Option<Vec<String>>,
+}
+
+/// Who changed the directory or was refused by it, for the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    Operator,
+    Node(NodeId),
+    /// Someone presenting an enrollment token (not yet a node).
+    Enrollee,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::Operator => f.write_str("operator"),
+            Actor::Node(id) => write!(f, "node/{id}"),
+            Actor::Enrollee => f.write_str("enrollee"),
+        }
+    }
+}
+
+/// One line of the directory's record of changes and refusals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryEvent {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}

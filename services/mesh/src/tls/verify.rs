@@ -1,0 +1,167 @@
+//! Verifying the server a workload calls: its chain must lead to the network
+//! CA, and its certificate must name the workload expected there (the
+//! locator, or one node). Host names play no part: the identity is the
+//! SPIFFE URI, as everywhere else in the network.
+
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::verify_server_cert_signed_by_trust_anchor;
+use rustls::crypto::{WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
+use rustls::server::WebPkiClientVerifier;
+use rustls::server::danger::ClientCertVerifier;
+use rustls::{
+    CertificateError, DigitallySignedStruct, Error, OtherError, RootCertStore, SignatureScheme,
+};
+
+use super::bundle::TrustBundle;
+use super::ca::fingerprint;
+use super::identity::{CertificateIdentity, IdentityError, SpiffeId, Workload, network_of_ca};
+use super::{TlsError, provider};
+
+/// How the server's chain is anchored.
+#[derive(Debug, Clone)]
+enum Anchor {
+    /// The network CA from the trust bundle.
+    Bundle(TrustBundle),
+    /// Before enrollment a workload has no bundle, only the CA fingerprint
+    /// from its enrollment token: the CA certificate the server sends must
+    /// have exactly that fingerprint.
+    Pinned(String),
+}
+
+/// Accepts a server whose certificate names `expected` in the network.
+#[derive(Debug)]
+pub struct ServerIdentityVerifier {
+    anchor: Anchor,
+    expected: Workload,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerIdentityVerifier {
+    pub fn new(bundle: &TrustBundle, expected: Workload) -> Arc<Self> {
+        Arc::new(Self {
+            anchor: Anchor::Bundle(bundle.clone()),
+            expected,
+            algorithms: provider().signature_verification_algorithms,
+        })
+    }
+
+    /// For enrollment: trust the CA whose certificate has this SHA-256.
+    pub fn pinned(ca_fingerprint: &str, expected: Workload) -> Arc<Self> {
+        Arc::new(Self {
+            anchor: Anchor::Pinned(ca_fingerprint.to_ascii_lowercase()),
+            expected,
+            algorithms: provider().signature_verification_algorithms,
+        })
+    }
+
+    fn roots(
+        &self,
+        intermediates: &[CertificateDer<'_>],
+    ) -> Result<(RootCertStore, crate::tls::TrustDomain), Error> {
+        match &self.anchor {
+            Anchor::Bundle(bundle) => Ok(((*bundle.roots()).clone(), bundle.network().clone())),
+            Anchor::Pinned(pin) => {
+                let ca = intermediates
+                    .iter()
+                    .find(|c| &fingerprint(c) == pin)
+                    .ok_or(Error::InvalidCertificate(CertificateError::UnknownIssuer))?;
+                let network = network_of_ca(ca).map_err(identity_error)?;
+                let mut roots = RootCertStore::empty();
+                roots
+                    .add(ca.clone().into_owned())
+                    .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
+                Ok((roots, network))
+            }
+        }
+    }
+}
+
+impl ServerCertVerifier for ServerIdentityVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        let (roots, network) = self.roots(intermediates)?;
+        let parsed = ParsedCertificate::try_from(end_entity)?;
+        verify_server_cert_signed_by_trust_anchor(
+            &parsed,
+            &roots,
+            intermediates,
+            now,
+            self.algorithms.all,
+        )?;
+        let identity = CertificateIdentity::of(end_entity, &network).map_err(identity_error)?;
+        if identity.id
+            != (SpiffeId {
+                network,
+                workload: self.expected.clone(),
+            })
+        {
+            return Err(identity_error(IdentityError::UnknownWorkload(format!(
+                "{} (expected the {})",
+                identity.id, self.expected
+            ))));
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+fn identity_error(e: IdentityError) -> Error {
+    Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(e))))
+}
+
+/// Whether a server demands a client certificate in the handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// Every caller presents a certificate (a node's federation API).
+    Required,
+    /// A certificate, when presented, must verify; calls without one are
+    /// refused per call unless the service allows them (the locator's
+    /// enrollment and operator APIs, which callers use before they have one).
+    Optional,
+}
+
+/// The verifier for client certificates: the chain must lead to the network
+/// CA and be valid now. Identity is read per call ([`super::peer`]), where a
+/// refusal can say precisely what is wrong.
+pub fn client_verifier(
+    bundle: &TrustBundle,
+    auth: ClientAuth,
+) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
+    let builder = WebPkiClientVerifier::builder_with_provider(bundle.roots(), Arc::new(provider()));
+    let builder = match auth {
+        ClientAuth::Required => builder,
+        ClientAuth::Optional => builder.allow_unauthenticated(),
+    };
+    builder.build().map_err(|e| TlsError::Config(e.to_string()))
+}
