@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod network;
 pub mod node;
 pub mod postgres;
 

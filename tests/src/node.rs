@@ -109,7 +109,7 @@ impl Drop for TestNode {
     }
 }
 
-fn sha256_hex(secret: &str) -> String {
+pub(crate) fn sha256_hex(secret: &str) -> String {
     let out = Command::new(continuum_bin())
         .args(["credential", "hash"])
         .stdin(Stdio::piped())

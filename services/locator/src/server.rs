@@ -7,7 +7,7 @@ use std::sync::Arc;
 use continuum_mesh::clock::Environment;
 use continuum_mesh::serve::{Running, Shutdown};
 use continuum_mesh::tls::{
-    ClientAuth, NetworkCa, PendingKey, TrustBundle, WorkloadCredentials, renew_periodically,
+    NetworkCa, PeerVerifier, PendingKey, TrustBundle, WorkloadCredentials, renew_periodically,
     server_config, tls_incoming,
 };
 use continuum_proto::locator::v1::directory_server::DirectoryServer;
@@ -82,9 +82,9 @@ pub async fn serve(
     let addr = listener
         .local_addr()
         .map_err(|e| LocatorError::Serve(e.to_string()))?;
-    // Client certificates are optional at the handshake: enrollment and the
-    // operators' API are used without one. Each service checks its callers.
-    let tls = server_config(&bundle, credentials.clone(), ClientAuth::Optional)?;
+    // Enrollment and the operators' API are used without a client
+    // certificate; the network API checks its callers' on every call.
+    let tls = server_config(&bundle, credentials.clone())?;
 
     let admin = InterceptedService::new(
         DirectoryServer::new(AdminApi::new(
@@ -96,7 +96,11 @@ pub async fn serve(
     let api = NetworkApi::new(directory.clone());
     let network = InterceptedService::new(
         NetworkServer::new(api.clone()),
-        NodeAuth::new(directory.clone(), env.clock.clone()),
+        NodeAuth::new(
+            directory.clone(),
+            PeerVerifier::new(&bundle)?,
+            env.clock.clone(),
+        ),
     );
     let enrollment = EnrollmentServer::new(api);
 

@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 
 use continuum_mesh::serve::{Running, Shutdown};
 use continuum_mesh::tls::{
-    ClientAuth, WorkloadFiles, renew_periodically, server_config, tls_incoming,
+    PeerVerifier, WorkloadFiles, renew_periodically, server_config, tls_incoming,
 };
 use continuum_proto::node::v1::federation_server::FederationServer;
 use tonic::service::interceptor::InterceptedService;
@@ -149,11 +149,12 @@ async fn join_network(
     let federation_addr = listener
         .local_addr()
         .map_err(|e| NodeError::Serve(e.to_string()))?;
-    let tls = server_config(link.bundle(), link.credentials(), ClientAuth::Required)
+    let tls = server_config(link.bundle(), link.credentials())
         .map_err(|e| NodeError::Serve(e.to_string()))?;
+    let peers = PeerVerifier::new(link.bundle()).map_err(|e| NodeError::Serve(e.to_string()))?;
     let federation = InterceptedService::new(
         FederationServer::new(FederationApi::new(node_id.clone(), tenants.clone())),
-        LocatorOnly::new(link.bundle().network().clone(), env.clock.clone()),
+        LocatorOnly::new(peers, env.clock.clone()),
     );
     let router = tonic::transport::Server::builder().add_service(federation);
     let shutdown = tasks.shutdown();

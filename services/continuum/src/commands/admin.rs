@@ -51,6 +51,11 @@ enum What {
     /// Nodes, their enrollment and their certificates.
     #[command(subcommand)]
     Node(Node),
+    /// The directory's record of changes and refused calls, newest first.
+    Events {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,7 +175,22 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
     match command.what {
         What::Org(org) => run_org(&mut client, org).await.map_err(failed),
         What::Node(node) => run_node(&mut client, node).await.map_err(failed),
+        What::Events { limit } => print_events(&mut client, limit).await.map_err(failed),
     }
+}
+
+async fn print_events(client: &mut Client, limit: u32) -> Result<(), tonic::Status> {
+    let reply = client
+        .list_events(pb::ListEventsRequest { limit })
+        .await?
+        .into_inner();
+    for e in reply.events {
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            e.at, e.actor, e.action, e.subject, e.detail
+        );
+    }
+    Ok(())
 }
 
 async fn run_org(client: &mut Client, command: Org) -> Result<(), tonic::Status> {

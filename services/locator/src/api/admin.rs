@@ -194,6 +194,29 @@ impl DirectoryService for AdminApi {
             round_trip_micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
         }))
     }
+
+    async fn list_events(
+        &self,
+        request: Request<pb::ListEventsRequest>,
+    ) -> Reply<pb::ListEventsResponse> {
+        let limit = match request.get_ref().limit {
+            0 => 100,
+            n => u64::from(n.min(10_000)),
+        };
+        let events = self.directory.events(limit).await?;
+        Ok(Response::new(pb::ListEventsResponse {
+            events: events
+                .into_iter()
+                .map(|e| pb::DirectoryEvent {
+                    at: e.at,
+                    actor: e.actor,
+                    action: e.action,
+                    subject: e.subject,
+                    detail: e.detail,
+                })
+                .collect(),
+        }))
+    }
 }
 
 fn ttl(seconds: u64) -> Result<Option<Duration>, Status> {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use continuum_mesh::clock::Clock;
 use continuum_mesh::credentials::verify_secret;
-use continuum_mesh::tls::{TrustDomain, caller};
+use continuum_mesh::tls::PeerVerifier;
 use tonic::service::Interceptor;
 use tonic::{Request, Status};
 
@@ -64,16 +64,15 @@ impl Interceptor for OperatorAuth {
 #[derive(Debug, Clone)]
 pub struct NodeAuth {
     directory: Directory,
-    network: TrustDomain,
+    peers: Arc<PeerVerifier>,
     clock: Arc<dyn Clock>,
 }
 
 impl NodeAuth {
-    pub fn new(directory: Directory, clock: Arc<dyn Clock>) -> Self {
-        let network = directory.ca().network().clone();
+    pub fn new(directory: Directory, peers: Arc<PeerVerifier>, clock: Arc<dyn Clock>) -> Self {
         Self {
             directory,
-            network,
+            peers,
             clock,
         }
     }
@@ -81,7 +80,7 @@ impl NodeAuth {
 
 impl Interceptor for NodeAuth {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        let cert = caller(&request, &self.network, self.clock.now())?;
+        let cert = self.peers.caller(&request, self.clock.now())?;
         let node = self.directory.authorize(&cert).map_err(|e| {
             tracing::warn!(identity = %cert.id, serial = %cert.serial, error = %e, "node refused");
             Status::from(e)

@@ -29,10 +29,10 @@ pub use client::{channel, client_config};
 pub use credentials::{PendingKey, WorkloadCredentials, WorkloadFiles};
 pub use enrollment::{EnrollmentToken, MalformedToken};
 pub use identity::{CertificateIdentity, IdentityError, NodeId, SpiffeId, TrustDomain, Workload};
-pub use peer::{PeerError, caller};
+pub use peer::{PeerError, PeerVerifier};
 pub use renewal::renew_periodically;
 pub use server::{server_config, tls_incoming};
-pub use verify::{ClientAuth, ServerIdentityVerifier};
+pub use verify::ServerIdentityVerifier;
 
 /// What can go wrong with keys, certificates and TLS configuration.
 #[derive(Debug, Error)]

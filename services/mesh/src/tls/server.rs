@@ -21,23 +21,23 @@ use tokio_stream::wrappers::ReceiverStream;
 use tracing::{debug, warn};
 
 use super::bundle::TrustBundle;
-use super::verify::{ClientAuth, client_verifier};
+use super::verify::ProofOfPossession;
 use super::{TlsError, provider};
 
 /// A handshake that has not finished by then is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// TLS 1.3 only, HTTP/2 only, certificates from `certificates`, client
-/// certificates verified against the network CA.
+/// TLS 1.3 only, HTTP/2 only, certificates from `certificates`. Client
+/// certificates are asked for, and proven held; each call then checks them
+/// with a [`super::PeerVerifier`].
 pub fn server_config(
     bundle: &TrustBundle,
     certificates: Arc<dyn ResolvesServerCert>,
-    auth: ClientAuth,
 ) -> Result<Arc<ServerConfig>, TlsError> {
     let mut config = ServerConfig::builder_with_provider(Arc::new(provider()))
         .with_protocol_versions(&[&TLS13])
         .map_err(|e| TlsError::Config(e.to_string()))?
-        .with_client_cert_verifier(client_verifier(bundle, auth)?)
+        .with_client_cert_verifier(ProofOfPossession::new(bundle))
         .with_cert_resolver(certificates);
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(Arc::new(config))

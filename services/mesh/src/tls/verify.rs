@@ -5,13 +5,14 @@
 
 use std::sync::Arc;
 
+use rustls::DistinguishedName;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::verify_server_cert_signed_by_trust_anchor;
 use rustls::crypto::{WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
 use rustls::server::WebPkiClientVerifier;
-use rustls::server::danger::ClientCertVerifier;
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{
     CertificateError, DigitallySignedStruct, Error, OtherError, RootCertStore, SignatureScheme,
 };
@@ -140,28 +141,81 @@ fn identity_error(e: IdentityError) -> Error {
     Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(e))))
 }
 
-/// Whether a server demands a client certificate in the handshake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientAuth {
-    /// Every caller presents a certificate (a node's federation API).
-    Required,
-    /// A certificate, when presented, must verify; calls without one are
-    /// refused per call unless the service allows them (the locator's
-    /// enrollment and operator APIs, which callers use before they have one).
-    Optional,
+/// The handshake half of client authentication: the client proves it holds
+/// the key of the certificate it presents (TLS 1.3 CertificateVerify), and
+/// nothing more. Whether that certificate chains to the network CA, is
+/// valid now and names an acceptable identity is decided per call by
+/// [`super::PeerVerifier`], where the refusal reaches the caller as a gRPC
+/// status saying exactly what is wrong; a failed TLS 1.3 handshake would
+/// only show the client a closed connection.
+#[derive(Debug)]
+pub(crate) struct ProofOfPossession {
+    hints: Vec<DistinguishedName>,
+    algorithms: WebPkiSupportedAlgorithms,
 }
 
-/// The verifier for client certificates: the chain must lead to the network
-/// CA and be valid now. Identity is read per call ([`super::peer`]), where a
-/// refusal can say precisely what is wrong.
-pub fn client_verifier(
+impl ProofOfPossession {
+    pub(crate) fn new(bundle: &TrustBundle) -> Arc<Self> {
+        let hints = bundle.roots().subjects();
+        Arc::new(Self {
+            hints,
+            algorithms: provider().signature_verification_algorithms,
+        })
+    }
+}
+
+impl ClientCertVerifier for ProofOfPossession {
+    fn offer_client_auth(&self) -> bool {
+        true
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        // Enrollment and the operators' API are called without a
+        // certificate; every other service refuses such calls per call.
+        false
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &self.hints
+    }
+
+    fn verify_client_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _now: UnixTime,
+    ) -> Result<ClientCertVerified, Error> {
+        Ok(ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+/// The full check of a client certificate chain against the network CA.
+pub(crate) fn chain_verifier(
     bundle: &TrustBundle,
-    auth: ClientAuth,
 ) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
-    let builder = WebPkiClientVerifier::builder_with_provider(bundle.roots(), Arc::new(provider()));
-    let builder = match auth {
-        ClientAuth::Required => builder,
-        ClientAuth::Optional => builder.allow_unauthenticated(),
-    };
-    builder.build().map_err(|e| TlsError::Config(e.to_string()))
+    WebPkiClientVerifier::builder_with_provider(bundle.roots(), Arc::new(provider()))
+        .build()
+        .map_err(|e| TlsError::Config(e.to_string()))
 }

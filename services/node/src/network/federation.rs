@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use continuum_mesh::clock::Clock;
-use continuum_mesh::tls::{NodeId, TrustDomain, Workload, caller};
+use continuum_mesh::tls::{NodeId, PeerVerifier, Workload};
 use continuum_proto::node::v1::federation_server::Federation;
 use continuum_proto::node::v1::{ProbeRequest, ProbeResponse};
 use tonic::service::Interceptor;
@@ -13,19 +13,19 @@ use tonic::{Request, Response, Status};
 /// Refuses every caller but the network's locator.
 #[derive(Debug, Clone)]
 pub struct LocatorOnly {
-    network: TrustDomain,
+    peers: Arc<PeerVerifier>,
     clock: Arc<dyn Clock>,
 }
 
 impl LocatorOnly {
-    pub fn new(network: TrustDomain, clock: Arc<dyn Clock>) -> Self {
-        Self { network, clock }
+    pub fn new(peers: Arc<PeerVerifier>, clock: Arc<dyn Clock>) -> Self {
+        Self { peers, clock }
     }
 }
 
 impl Interceptor for LocatorOnly {
     fn call(&mut self, request: Request<()>) -> Result<Request<()>, Status> {
-        let cert = caller(&request, &self.network, self.clock.now())?;
+        let cert = self.peers.caller(&request, self.clock.now())?;
         match cert.id.workload {
             Workload::Locator => Ok(request),
             Workload::Node(other) => {

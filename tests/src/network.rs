@@ -1,0 +1,343 @@
+//! A real network: a `continuum locator` process with its CA, the
+//! operator's command-line tools, and `continuum node` processes enrolled
+//! through them. Plus what an attacker or a misconfigured peer would hold:
+//! certificates made outside the enrollment flow.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use continuum_mesh::tls::{
+    ServerIdentityVerifier, TrustBundle, Workload, WorkloadCredentials, channel, client_config,
+};
+use continuum_proto::locator::v1::HeartbeatRequest;
+use continuum_proto::locator::v1::network_client::NetworkClient;
+use rustls::client::ResolvesClientCert;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tonic::transport::Channel;
+
+use crate::continuum_bin;
+
+pub const NETWORK: &str = "test.local";
+const OPERATOR_SECRET: &str = "operator-secret-0123456789abcdef0123456789";
+
+/// The locator and its CA in a fresh folder, killed when dropped.
+#[derive(Debug)]
+pub struct TestNetwork {
+    pub dir: tempfile::TempDir,
+    locator: Child,
+    /// `https://127.0.0.1:<port>`.
+    pub locator_url: String,
+}
+
+impl TestNetwork {
+    /// A locator issuing certificates valid for `certificate_lifetime_secs`.
+    pub fn start(certificate_lifetime_secs: u64) -> TestNetwork {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ca_dir = dir.path().join("locator/ca");
+        run_ok(
+            Command::new(continuum_bin())
+                .args(["ca", "init", "--network", NETWORK, "--dir"])
+                .arg(&ca_dir),
+        );
+        let config = format!(
+            "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\noperator_credential_sha256 = \"{}\"\n\
+             certificate_lifetime_secs = {certificate_lifetime_secs}\n",
+            dir.path().join("locator").display(),
+            crate::node::sha256_hex(OPERATOR_SECRET),
+        );
+        let config_path = dir.path().join("locator.toml");
+        std::fs::write(&config_path, config).expect("write config");
+        let (locator, addr) = spawn_announcing(
+            Command::new(continuum_bin())
+                .args(["locator", "--config"])
+                .arg(&config_path),
+            "locator listening on ",
+        );
+        TestNetwork {
+            dir,
+            locator,
+            locator_url: format!("https://{addr}"),
+        }
+    }
+
+    pub fn ca_dir(&self) -> PathBuf {
+        self.dir.path().join("locator/ca")
+    }
+
+    pub fn bundle(&self) -> TrustBundle {
+        TrustBundle::load(&self.ca_dir().join("ca.pem")).expect("trust bundle")
+    }
+
+    /// `continuum admin …` as the operator.
+    pub fn admin(&self, args: &[&str]) -> Output {
+        Command::new(continuum_bin())
+            .arg("admin")
+            .args(args)
+            .env("CONTINUUM_LOCATOR", &self.locator_url)
+            .env("CONTINUUM_CA", self.ca_dir().join("ca.pem"))
+            .env("CONTINUUM_OPERATOR_TOKEN", OPERATOR_SECRET)
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .expect("run continuum admin")
+    }
+
+    /// `continuum admin …`, which must succeed; its standard output.
+    pub fn admin_ok(&self, args: &[&str]) -> String {
+        let output = self.admin(args);
+        assert!(
+            output.status.success(),
+            "continuum admin {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Add organizations, and a node hosting them; the node's enrollment token.
+    pub fn onboard(&self, node: &str, endpoint: &str, tenants: &[&str]) -> String {
+        for tenant in tenants {
+            self.admin_ok(&[
+                "org", "create", tenant, "--name", tenant, "--kind", "clinic",
+            ]);
+        }
+        let mut args = vec!["node", "create", node, "--endpoint", endpoint];
+        for tenant in tenants {
+            args.extend(["--tenant", tenant]);
+        }
+        token_in(&self.admin_ok(&args))
+    }
+
+    /// `continuum node enroll` into `tls_dir`.
+    pub fn enroll(&self, token: &str, tls_dir: &Path) -> Output {
+        Command::new(continuum_bin())
+            .args([
+                "node",
+                "enroll",
+                "--locator",
+                &self.locator_url,
+                "--tls-dir",
+            ])
+            .arg(tls_dir)
+            .env("CONTINUUM_ENROLLMENT_TOKEN", token)
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .expect("run continuum node enroll")
+    }
+
+    /// A client of the locator's network API presenting `credentials` (or
+    /// no certificate at all).
+    pub fn network_client(
+        &self,
+        credentials: Option<Arc<WorkloadCredentials>>,
+    ) -> NetworkClient<Channel> {
+        self.network_client_presenting(credentials.map(|c| c as Arc<dyn ResolvesClientCert>))
+    }
+
+    /// Like [`TestNetwork::network_client`], presenting any certificate.
+    pub fn network_client_presenting(
+        &self,
+        certificate: Option<Arc<dyn ResolvesClientCert>>,
+    ) -> NetworkClient<Channel> {
+        let verifier = ServerIdentityVerifier::new(&self.bundle(), Workload::Locator);
+        let config = client_config(verifier, certificate).expect("client config");
+        NetworkClient::new(channel(&self.locator_url, config).expect("channel"))
+    }
+
+    /// The directory's events, as `continuum admin events` prints them.
+    pub fn events(&self) -> String {
+        self.admin_ok(&["events", "--limit", "500"])
+    }
+}
+
+impl Drop for TestNetwork {
+    fn drop(&mut self) {
+        let _ = self.locator.kill();
+        let _ = self.locator.wait();
+    }
+}
+
+/// A client certificate presented as is, whatever it says: what a peer
+/// with a certificate Continuum would never issue presents.
+#[derive(Debug)]
+pub struct RawCertificate(Arc<rustls::sign::CertifiedKey>);
+
+impl RawCertificate {
+    /// `cert_pem` (for `key_pem`), chained to the CA certificate `ca`.
+    pub fn new(key_pem: &str, cert_pem: &str, ca: &CertificateDer<'static>) -> Arc<Self> {
+        let certs = vec![
+            CertificateDer::from_pem_slice(cert_pem.as_bytes()).expect("certificate"),
+            ca.clone(),
+        ];
+        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).expect("key");
+        let certified = rustls::sign::CertifiedKey::from_der(
+            certs,
+            key,
+            &rustls::crypto::ring::default_provider(),
+        )
+        .expect("certified key");
+        Arc::new(Self(Arc::new(certified)))
+    }
+}
+
+impl ResolvesClientCert for RawCertificate {
+    fn resolve(
+        &self,
+        _hints: &[&[u8]],
+        _schemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(self.0.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+/// A heartbeat for `tenants`.
+pub fn heartbeat(tenants: &[&str]) -> HeartbeatRequest {
+    HeartbeatRequest {
+        tenants: tenants.iter().map(|t| (*t).to_owned()).collect(),
+        version: "test".into(),
+    }
+}
+
+/// The enrollment token in `continuum admin node create|token` output.
+pub fn token_in(output: &str) -> String {
+    output
+        .lines()
+        .find(|l| l.starts_with("cnt1."))
+        .unwrap_or_else(|| panic!("no enrollment token in {output:?}"))
+        .to_owned()
+}
+
+/// Load the key and certificate `continuum node enroll` wrote.
+pub fn enrolled_credentials(tls_dir: &Path) -> Arc<WorkloadCredentials> {
+    let (credentials, _) = continuum_mesh::tls::WorkloadFiles::new(tls_dir)
+        .load()
+        .expect("enrolled identity");
+    Arc::new(credentials)
+}
+
+/// A `continuum node` process in the network, killed when dropped.
+#[derive(Debug)]
+pub struct NetworkNode {
+    child: Child,
+    pub dir: tempfile::TempDir,
+    pub federation_url: String,
+}
+
+impl NetworkNode {
+    /// Enroll with `token` and serve `tenants`, federation API on a free port.
+    pub fn start(
+        network: &TestNetwork,
+        token: &str,
+        federation_port: u16,
+        tenants: &[&str],
+    ) -> NetworkNode {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tls_dir = dir.path().join("tls");
+        let enrolled = network.enroll(token, &tls_dir);
+        assert!(
+            enrolled.status.success(),
+            "enrollment failed: {}",
+            String::from_utf8_lossy(&enrolled.stderr)
+        );
+        let mut config = format!(
+            "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n",
+            dir.path().join("data").display()
+        );
+        for tenant in tenants {
+            config.push_str(&format!(
+                "\n[[tenants]]\nid = \"{tenant}\"\nname = \"{tenant}\"\n"
+            ));
+        }
+        config.push_str(&format!(
+            "\n[network]\nlocator = \"{}\"\nfederation_listen = \"127.0.0.1:{federation_port}\"\n\
+             tls_dir = \"{}\"\nheartbeat_secs = 1\n",
+            network.locator_url,
+            tls_dir.display()
+        ));
+        let config_path = dir.path().join("node.toml");
+        std::fs::write(&config_path, config).expect("write config");
+        let (child, _) = spawn_announcing(
+            Command::new(continuum_bin())
+                .args(["node", "--config"])
+                .arg(&config_path),
+            "node listening on ",
+        );
+        NetworkNode {
+            child,
+            dir,
+            federation_url: format!("https://127.0.0.1:{federation_port}"),
+        }
+    }
+
+    pub fn tls_dir(&self) -> PathBuf {
+        self.dir.path().join("tls")
+    }
+}
+
+impl Drop for NetworkNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Poll `check` every 100 ms until it returns `Some`, for at most `limit`.
+pub async fn eventually<T>(
+    limit: Duration,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> Option<T> {
+    let started = Instant::now();
+    loop {
+        if let Some(found) = check().await {
+            return Some(found);
+        }
+        if started.elapsed() > limit {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn spawn_announcing(command: &mut Command, announcement: &str) -> (Child, String) {
+    let mut child = command
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start continuum");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read output");
+    let addr = line
+        .trim()
+        .strip_prefix(announcement)
+        .unwrap_or_else(|| panic!("did not start: {line:?}"))
+        .to_owned();
+    (child, addr)
+}
+
+fn run_ok(command: &mut Command) -> String {
+    let output = command.output().expect("run continuum");
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
