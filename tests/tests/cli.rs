@@ -68,6 +68,10 @@ fn up(dir: &std::path::Path) -> String {
             "3",
             "--listen",
             "127.0.0.1:0",
+            "--locator-listen",
+            "127.0.0.1:0",
+            "--federation-listen",
+            "127.0.0.1:0",
             "--data-dir",
         ])
         .arg(dir)
@@ -92,6 +96,16 @@ fn up_loads_a_local_network_with_synthetic_patients() {
     );
     assert!(first.contains("Lakeside General Hospital (lakeside-hospital): 3 patients imported"));
     assert!(
+        first.contains(
+            "enrolled local-node with a one-time token as spiffe://continuum.local/node/local-node"
+        ),
+        "{first}"
+    );
+    assert!(
+        first.contains("the locator reached node/local-node over mutual TLS"),
+        "{first}"
+    );
+    assert!(
         first.contains("sensitivity labels the node derived"),
         "{first}"
     );
@@ -99,4 +113,7 @@ fn up_loads_a_local_network_with_synthetic_patients() {
     // A second start finds everything already there.
     let again = up(dir.path());
     assert!(again.contains("0 resources created, 0 updated"), "{again}");
+    // The node kept its identity (no second enrollment) and still gets in.
+    assert!(!again.contains("enrolled local-node"), "{again}");
+    assert!(again.contains("over mutual TLS"), "{again}");
 }

@@ -1,5 +1,6 @@
-//! `continuum up`: a local Continuum on embedded defaults — a node hosting a
-//! family clinic and a hospital (two tenants, SQLite), filled with synthetic
+//! `continuum up`: a local Continuum on embedded defaults — a locator with a
+//! new network CA, a node hosting a family clinic and a hospital (two
+//! tenants, SQLite) enrolled in it over mutual TLS, filled with synthetic
 //! patients through the real clinical API — then it keeps serving.
 //!
 //! Development only: credentials are generated afresh on every start and
@@ -13,10 +14,12 @@ use continuum_fhir::Sensitivity;
 use continuum_mesh::clock::Environment;
 use continuum_mesh::credentials::hash_secret;
 use continuum_node::NodeConfig;
-use continuum_node::config::{CredentialConfig, TenantConfig};
+use continuum_node::config::{CredentialConfig, NetworkConfig, TenantConfig};
 use continuum_proto::node::v1::{ExportPatientRequest, SearchPatientsRequest};
 use continuum_synth::{RecordSize, SynthOptions};
 use indicatif::ProgressBar;
+
+mod network;
 
 use super::credential::new_secret;
 use super::import::{bundle_files, import_files};
@@ -30,6 +33,12 @@ pub struct Args {
     /// Address of the node's clinical API.
     #[arg(long, default_value = "127.0.0.1:7400")]
     pub listen: SocketAddr,
+    /// Address of the locator.
+    #[arg(long, default_value = "127.0.0.1:7300")]
+    pub locator_listen: SocketAddr,
+    /// Address of the node's federation API (mutual TLS, the locator only).
+    #[arg(long, default_value = "127.0.0.1:7401")]
+    pub federation_listen: SocketAddr,
     /// Synthetic patients per organization.
     #[arg(long, default_value_t = 10)]
     pub patients: usize,
@@ -51,6 +60,21 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let home = args.data_dir.join("up");
     std::fs::create_dir_all(&home).with_context(|| format!("creating {}", home.display()))?;
     let secrets: Vec<String> = ORGANIZATIONS.iter().map(|_| new_secret()).collect();
+    let operator_secret = new_secret();
+    let locator = network::start_locator(&home, args.locator_listen, &operator_secret).await?;
+    println!(
+        "Continuum locator serving on {} (network `{}`, CA in {})",
+        locator.target.locator,
+        network::NETWORK,
+        locator.target.ca.display()
+    );
+    let tls_dir = network::tls_dir(&home);
+    if let Some(enrolled) =
+        network::onboard_and_enroll(&locator, ORGANIZATIONS, args.federation_listen, &tls_dir)
+            .await?
+    {
+        println!("{enrolled}");
+    }
     let config = NodeConfig {
         listen: args.listen,
         data_dir: home.join("node"),
@@ -66,6 +90,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 }],
             })
             .collect(),
+        network: Some(NetworkConfig {
+            locator: locator.target.locator.clone(),
+            federation_listen: args.federation_listen,
+            tls_dir: Some(tls_dir),
+            heartbeat_secs: 10,
+        }),
         ..NodeConfig::default()
     };
     write_private(&home.join("node.toml"), &toml::to_string_pretty(&config)?)?;
@@ -73,6 +103,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .iter()
         .zip(&secrets)
         .map(|((id, _), secret)| format!("{id} = \"{secret}\"\n"))
+        .chain([format!("operator = \"{operator_secret}\"\n")])
         .collect();
     write_private(&home.join("credentials.toml"), &credentials)?;
 
@@ -82,6 +113,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "Continuum node serving on {endpoint} (data in {})",
         home.display()
     );
+    let federation = node
+        .federation_addr
+        .context("the node did not join the network")?;
+    println!("{}", network::probe(&locator, federation).await?);
 
     for (index, ((tenant, name), secret)) in ORGANIZATIONS.iter().zip(&secrets).enumerate() {
         let folder = home.join("synthetic").join(tenant);
@@ -116,13 +151,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         secrets[0],
         shown.as_deref().unwrap_or("<id>")
     );
-    if args.no_wait {
-        node.stop().await?;
-        return Ok(());
+    println!(
+        "  {me} admin --locator {} --ca {} --operator-token {operator_secret} node list",
+        locator.target.locator,
+        locator.target.ca.display()
+    );
+    if !args.no_wait {
+        println!("Press Ctrl-C to stop.");
+        tokio::signal::ctrl_c().await?;
     }
-    println!("Press Ctrl-C to stop.");
-    tokio::signal::ctrl_c().await?;
     node.stop().await?;
+    locator.running.stop().await?;
     Ok(())
 }
 
