@@ -24,18 +24,25 @@ use crate::continuum_bin;
 pub const NETWORK: &str = "test.local";
 const OPERATOR_SECRET: &str = "operator-secret-0123456789abcdef0123456789";
 
-/// The locator and its CA in a fresh folder, killed when dropped.
+/// The locator (one or more replicas) and its CA in a fresh folder,
+/// killed when dropped.
 #[derive(Debug)]
 pub struct TestNetwork {
     pub dir: tempfile::TempDir,
-    locator: Child,
-    /// `https://127.0.0.1:<port>`.
+    replicas: Vec<Child>,
+    /// `https://127.0.0.1:<port>` of the first replica.
     pub locator_url: String,
+    config_path: PathBuf,
 }
 
 impl TestNetwork {
-    /// A locator issuing certificates valid for `certificate_lifetime_secs`.
+    /// A locator on SQLite issuing certificates valid for `certificate_lifetime_secs`.
     pub fn start(certificate_lifetime_secs: u64) -> TestNetwork {
+        Self::start_with(certificate_lifetime_secs, None)
+    }
+
+    /// A locator on the given database (`None`: SQLite in the folder).
+    pub fn start_with(certificate_lifetime_secs: u64, database_url: Option<&str>) -> TestNetwork {
         let dir = tempfile::tempdir().expect("temp dir");
         let ca_dir = dir.path().join("locator/ca");
         run_ok(
@@ -43,25 +50,37 @@ impl TestNetwork {
                 .args(["ca", "init", "--network", NETWORK, "--dir"])
                 .arg(&ca_dir),
         );
-        let config = format!(
+        let mut config = format!(
             "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\noperator_credential_sha256 = \"{}\"\n\
              certificate_lifetime_secs = {certificate_lifetime_secs}\n",
             dir.path().join("locator").display(),
             crate::node::sha256_hex(OPERATOR_SECRET),
         );
+        if let Some(url) = database_url {
+            config.push_str(&format!("database_url = \"{url}\"\n"));
+        }
         let config_path = dir.path().join("locator.toml");
         std::fs::write(&config_path, config).expect("write config");
-        let (locator, addr) = spawn_announcing(
+        let mut network = TestNetwork {
+            dir,
+            replicas: Vec::new(),
+            locator_url: String::new(),
+            config_path,
+        };
+        network.locator_url = network.add_replica();
+        network
+    }
+
+    /// Start another locator replica on the same database and CA; its URL.
+    pub fn add_replica(&mut self) -> String {
+        let (replica, addr) = spawn_announcing(
             Command::new(continuum_bin())
                 .args(["locator", "--config"])
-                .arg(&config_path),
+                .arg(&self.config_path),
             "locator listening on ",
         );
-        TestNetwork {
-            dir,
-            locator,
-            locator_url: format!("https://{addr}"),
-        }
+        self.replicas.push(replica);
+        format!("https://{addr}")
     }
 
     pub fn ca_dir(&self) -> PathBuf {
@@ -141,9 +160,18 @@ impl TestNetwork {
         &self,
         certificate: Option<Arc<dyn ResolvesClientCert>>,
     ) -> NetworkClient<Channel> {
+        self.replica_client(&self.locator_url, certificate)
+    }
+
+    /// A client of the network API of the replica at `url`.
+    pub fn replica_client(
+        &self,
+        url: &str,
+        certificate: Option<Arc<dyn ResolvesClientCert>>,
+    ) -> NetworkClient<Channel> {
         let verifier = ServerIdentityVerifier::new(&self.bundle(), Workload::Locator);
         let config = client_config(verifier, certificate).expect("client config");
-        NetworkClient::new(channel(&self.locator_url, config).expect("channel"))
+        NetworkClient::new(channel(url, config).expect("channel"))
     }
 
     /// The directory's events, as `continuum admin events` prints them.
@@ -154,8 +182,10 @@ impl TestNetwork {
 
 impl Drop for TestNetwork {
     fn drop(&mut self) {
-        let _ = self.locator.kill();
-        let _ = self.locator.wait();
+        for replica in &mut self.replicas {
+            let _ = replica.kill();
+            let _ = replica.wait();
+        }
     }
 }
 

@@ -497,3 +497,52 @@ async fn certificate_rotation_under_load_fails_no_call() {
         &failures[..failures.len().min(5)]
     );
 }
+
+/// Two locator replicas on one PostgreSQL database: the operator revokes on
+/// one, and the node's open connection to the other is refused within the
+/// roster refresh period (1 s by default), far inside 5 s.
+#[tokio::test]
+async fn revocation_on_one_replica_reaches_connections_to_another() {
+    let database = continuum_e2e::postgres::TestDatabase::create();
+    let mut network = TestNetwork::start_with(LIFETIME_SECS, Some(&database.url));
+    let other_replica = network.add_replica();
+    let token = network.onboard("node-a", "https://127.0.0.1:1", &["clinic-a"]);
+    let dir = tempfile::tempdir().expect("dir");
+    assert!(network.enroll(&token, dir.path()).status.success());
+    let credentials = enrolled_credentials(dir.path());
+    let mut client = network.replica_client(
+        &other_replica,
+        Some(credentials as Arc<dyn rustls::client::ResolvesClientCert>),
+    );
+    // The other replica learns of the new certificate on its next refresh.
+    eventually(Duration::from_secs(5), async || {
+        client.heartbeat(heartbeat(&["clinic-a"])).await.ok()
+    })
+    .await
+    .expect("the other replica never let the enrolled node in");
+
+    network.admin_ok(&["node", "suspend", "node-a", "--reason", "investigation"]);
+    let suspended_at = Instant::now();
+    let refused = eventually(Duration::from_secs(10), async || {
+        client.heartbeat(heartbeat(&["clinic-a"])).await.err()
+    })
+    .await
+    .expect("the other replica still let the suspended node in after 10 s");
+    let delay = suspended_at.elapsed();
+    println!("suspension reached the other replica's open connection after {delay:?}");
+    assert!(delay <= Duration::from_secs(5), "suspension took {delay:?}");
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert!(
+        refused.message().contains("is suspended"),
+        "{}",
+        message(&refused)
+    );
+
+    // Reinstated, it gets back in on the same connection.
+    network.admin_ok(&["node", "reinstate", "node-a"]);
+    eventually(Duration::from_secs(5), async || {
+        client.heartbeat(heartbeat(&["clinic-a"])).await.ok()
+    })
+    .await
+    .expect("the reinstated node was not let back in");
+}
