@@ -151,3 +151,33 @@ impl Validate for LocatorConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_production_example_is_valid() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../infra/locator.example.toml"
+        );
+        let config: LocatorConfig = continuum_mesh::config::load(
+            Some(std::path::Path::new(path)),
+            &std::collections::BTreeMap::<String, String>::new(),
+        )
+        .unwrap();
+        assert_eq!(config.certificate_lifetime(), chrono::Duration::days(3));
+    }
+
+    #[test]
+    fn revocation_latency_is_bounded_by_configuration() {
+        let config = LocatorConfig {
+            roster_refresh_millis: 10_000,
+            ..LocatorConfig::default()
+        };
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("roster_refresh_millis"), "{err}");
+    }
+}

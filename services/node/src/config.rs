@@ -236,6 +236,34 @@ mod tests {
         }
     }
 
+    /// `infra/node.example.toml`, loaded as `continuum node -c` loads it.
+    fn example() -> Result<NodeConfig, ConfigError> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/node.example.toml");
+        continuum_mesh::config::load(
+            Some(std::path::Path::new(path)),
+            &std::collections::BTreeMap::<String, String>::new(),
+        )
+    }
+
+    #[test]
+    fn the_production_example_is_valid() {
+        let config = example().unwrap();
+        assert_eq!(
+            config.tls_dir(),
+            PathBuf::from("/var/lib/continuum/node/tls")
+        );
+    }
+
+    #[test]
+    fn a_network_locator_must_be_reached_over_tls() {
+        let mut config = example().unwrap();
+        if let Some(network) = config.network.as_mut() {
+            network.locator = "http://locator:7300".into();
+        }
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("network.locator"), "{err}");
+    }
+
     #[test]
     fn a_node_without_tenants_is_refused() {
         let err = NodeConfig::default().validate().unwrap_err();

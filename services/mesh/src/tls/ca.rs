@@ -242,3 +242,95 @@ fn read(path: &Path) -> Result<String, TlsError> {
 pub fn default_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("ca")
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+    use crate::tls::{CertificateIdentity, IdentityError, NodeId, PendingKey, TrustBundle};
+
+    fn network() -> TrustDomain {
+        TrustDomain::new("test.local").unwrap()
+    }
+
+    #[test]
+    fn a_ca_is_created_once_with_a_private_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = NetworkCa::init(dir.path(), &network(), Utc::now()).unwrap();
+        let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(matches!(
+            NetworkCa::init(dir.path(), &network(), Utc::now()),
+            Err(TlsError::Exists(_))
+        ));
+        let loaded = NetworkCa::load(dir.path()).unwrap();
+        assert_eq!(loaded.fingerprint(), ca.fingerprint());
+        assert_eq!(loaded.network(), &network());
+        assert!(!format!("{loaded:?}").contains("PRIVATE"));
+    }
+
+    #[test]
+    fn the_ca_decides_the_identity_not_the_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = NetworkCa::init(dir.path(), &network(), Utc::now()).unwrap();
+        let key = PendingKey::generate().unwrap();
+        let id = SpiffeId::node(&network(), &NodeId::new("node-a").unwrap());
+        let now = Utc::now();
+        let issued = ca
+            .sign_request(
+                key.csr_pem(),
+                &id,
+                Validity::starting(now, Duration::hours(1)),
+            )
+            .unwrap();
+        let identity = CertificateIdentity::of(&issued.der, &network()).unwrap();
+        assert_eq!(identity.id, id);
+        assert_eq!(identity.serial, issued.serial);
+        assert!(identity.renewal_due() > now && identity.renewal_due() < identity.not_after);
+        // The pair works as workload credentials under the CA's bundle.
+        let bundle = TrustBundle::from_pem(ca.certificate_pem(), dir.path()).unwrap();
+        crate::tls::WorkloadCredentials::new(&key.key_pem(), &issued.pem, &bundle).unwrap();
+        // Read as another network's certificate, it is refused.
+        let other = TrustDomain::new("other.local").unwrap();
+        assert!(matches!(
+            CertificateIdentity::of(&issued.der, &other),
+            Err(IdentityError::ForeignNetwork { .. })
+        ));
+    }
+
+    #[test]
+    fn the_ca_signs_only_its_own_network_and_well_formed_requests() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = NetworkCa::init(dir.path(), &network(), Utc::now()).unwrap();
+        let key = PendingKey::generate().unwrap();
+        let validity = Validity::starting(Utc::now(), Duration::hours(1));
+        let foreign = SpiffeId::locator(&TrustDomain::new("other.local").unwrap());
+        assert!(matches!(
+            ca.sign_request(key.csr_pem(), &foreign, validity),
+            Err(TlsError::BadRequest(_))
+        ));
+        let id = SpiffeId::locator(&network());
+        assert!(matches!(
+            ca.sign_request(
+                "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+                &id,
+                validity
+            ),
+            Err(TlsError::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn short_lifetimes_keep_their_backdating_proportionate() {
+        let now = Utc::now();
+        let short = Validity::starting(now, Duration::seconds(8));
+        assert_eq!(now - short.not_before, Duration::seconds(2));
+        let long = Validity::starting(now, Duration::days(3));
+        assert_eq!(now - long.not_before, CLOCK_SKEW);
+    }
+}
