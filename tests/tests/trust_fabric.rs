@@ -32,7 +32,11 @@ fn message(status: &tonic::Status) -> String {
 
 /// A certificate for `id` signed by the network's own CA (as only someone
 /// holding the CA key could make), over a fresh key, valid as given.
-fn forged(network: &TestNetwork, id: &SpiffeId, validity: Validity) -> Arc<WorkloadCredentials> {
+fn forged(
+    network: &TestNetwork,
+    id: &SpiffeId,
+    validity: Validity,
+) -> Arc<dyn rustls::client::ResolvesClientCert> {
     let ca = NetworkCa::load(&network.ca_dir()).expect("ca");
     let key = KeyPair::generate().expect("key");
     let cert = ca.issue(id, &key, validity).expect("issue");
@@ -169,6 +173,13 @@ async fn enrollment_tokens_are_single_use_and_expire() {
     assert!(network.events().contains("node.enroll.refused"));
 }
 
+/// `outcome` must be a refusal with `code` whose message says `text`.
+fn assert_refused<T: std::fmt::Debug>(outcome: Result<T, tonic::Status>, code: Code, text: &str) {
+    let status = outcome.expect_err("the call was let through");
+    assert_eq!(status.code(), code, "{}", message(&status));
+    assert!(status.message().contains(text), "{}", message(&status));
+}
+
 /// The refusals a node's peer can meet, one network for all of them.
 #[tokio::test]
 async fn the_locator_refuses_every_identity_it_should_not_trust() {
@@ -184,7 +195,15 @@ async fn the_locator_refuses_every_identity_it_should_not_trust() {
     );
     let node_a = enrolled_credentials(&dir.path().join("a"));
     let domain = TrustDomain::new(NETWORK).expect("domain");
+    let id = SpiffeId::node(&domain, &NodeId::new("node-a").expect("id"));
     let now = Utc::now();
+    let an_hour = Validity::starting(now, chrono::Duration::hours(1));
+    let presenting = async |certificate: Option<Arc<dyn rustls::client::ResolvesClientCert>>| {
+        network
+            .network_client_presenting(certificate)
+            .heartbeat(heartbeat(&["clinic-a"]))
+            .await
+    };
 
     // The genuine node is let in, for its own tenant.
     let mut client = network.network_client(Some(node_a.clone()));
@@ -194,17 +213,10 @@ async fn the_locator_refuses_every_identity_it_should_not_trust() {
         .expect("heartbeat of an enrolled node");
 
     // Another node's tenant: refused, and recorded.
-    let status = client
-        .heartbeat(heartbeat(&["clinic-a", "clinic-b"]))
-        .await
-        .expect_err("foreign tenant");
-    assert_eq!(status.code(), Code::PermissionDenied);
-    assert!(
-        status
-            .message()
-            .contains("node `node-a` does not host `clinic-b`"),
-        "{}",
-        message(&status)
+    assert_refused(
+        client.heartbeat(heartbeat(&["clinic-a", "clinic-b"])).await,
+        Code::PermissionDenied,
+        "node `node-a` does not host `clinic-b`",
     );
     let events = network.events();
     assert!(
@@ -212,69 +224,34 @@ async fn the_locator_refuses_every_identity_it_should_not_trust() {
         "{events}"
     );
 
-    // No client certificate.
-    let status = network
-        .network_client(None)
-        .heartbeat(heartbeat(&["clinic-a"]))
-        .await
-        .expect_err("no cert");
-    assert_eq!(status.code(), Code::Unauthenticated);
-    assert!(
-        status.message().contains("no client certificate"),
-        "{}",
-        message(&status)
+    assert_refused(
+        presenting(None).await,
+        Code::Unauthenticated,
+        "no client certificate",
     );
 
-    // A certificate from another CA.
+    // A certificate from another CA (with the same name as ours).
     let other = tempfile::tempdir().expect("dir");
     let other_ca = NetworkCa::init(other.path(), &domain, now).expect("other ca");
     let key = KeyPair::generate().expect("key");
-    let id = SpiffeId::node(&domain, &NodeId::new("node-a").expect("id"));
-    let cert = other_ca
-        .issue(
-            &id,
-            &key,
-            Validity::starting(now, chrono::Duration::hours(1)),
-        )
-        .expect("issue");
-    let status = network
-        .network_client_presenting(Some(RawCertificate::new(
-            &key.serialize_pem(),
-            &cert.pem,
-            other_ca.certificate_der(),
-        )))
-        .heartbeat(heartbeat(&["clinic-a"]))
-        .await
-        .expect_err("foreign ca");
-    assert_eq!(status.code(), Code::Unauthenticated);
-    assert!(
-        status.message().contains("not issued by this network's CA"),
-        "{}",
-        message(&status)
+    let cert = other_ca.issue(&id, &key, an_hour).expect("issue");
+    let foreign = RawCertificate::new(&key.serialize_pem(), &cert.pem, other_ca.certificate_der());
+    assert_refused(
+        presenting(Some(foreign)).await,
+        Code::Unauthenticated,
+        "not issued by this network's CA",
     );
 
-    // An expired certificate from the right CA.
-    let expired = forged(
-        &network,
-        &id,
-        Validity {
-            not_before: now - chrono::Duration::hours(2),
-            not_after: now - chrono::Duration::hours(1),
-        },
-    );
-    let status = network
-        .network_client(Some(expired))
-        .heartbeat(heartbeat(&["clinic-a"]))
-        .await
-        .expect_err("expired");
-    assert_eq!(status.code(), Code::Unauthenticated);
-    assert!(
-        status.message().contains("client certificate expired at"),
-        "{}",
-        message(&status)
+    let expired = Validity {
+        not_before: now - chrono::Duration::hours(2),
+        not_after: now - chrono::Duration::hours(1),
+    };
+    assert_refused(
+        presenting(Some(forged(&network, &id, expired))).await,
+        Code::Unauthenticated,
+        "client certificate expired at",
     );
 
-    // Two identities in one certificate.
     let (key_pem, cert_pem) = with_uris(
         &network,
         &[
@@ -282,62 +259,30 @@ async fn the_locator_refuses_every_identity_it_should_not_trust() {
             "spiffe://test.local/node/node-b",
         ],
     );
-    let status = network
-        .network_client_presenting(Some(RawCertificate::new(
-            &key_pem,
-            &cert_pem,
-            network.bundle().ca(),
-        )))
-        .heartbeat(heartbeat(&["clinic-a"]))
-        .await
-        .expect_err("two uris");
-    assert_eq!(status.code(), Code::Unauthenticated);
-    assert!(
-        status.message().contains("2 URI SANs"),
-        "{}",
-        message(&status)
+    let two = RawCertificate::new(&key_pem, &cert_pem, network.bundle().ca());
+    assert_refused(
+        presenting(Some(two)).await,
+        Code::Unauthenticated,
+        "2 URI SANs",
     );
 
-    // An identity in another network, signed by this network's CA key.
+    // Another network's identity, signed with this network's CA key.
     let (key_pem, cert_pem) = with_uris(&network, &["spiffe://elsewhere.example/node/node-a"]);
-    let status = network
-        .network_client_presenting(Some(RawCertificate::new(
-            &key_pem,
-            &cert_pem,
-            network.bundle().ca(),
-        )))
-        .heartbeat(heartbeat(&["clinic-a"]))
-        .await
-        .expect_err("foreign domain");
-    assert_eq!(status.code(), Code::Unauthenticated);
-    assert!(
-        status
-            .message()
-            .contains("belongs to network `elsewhere.example`, not `test.local`"),
-        "{}",
-        message(&status)
+    let elsewhere = RawCertificate::new(&key_pem, &cert_pem, network.bundle().ca());
+    assert_refused(
+        presenting(Some(elsewhere)).await,
+        Code::Unauthenticated,
+        "belongs to network `elsewhere.example`, not `test.local`",
     );
 
     // A well-formed certificate the directory never issued (a leaked CA key).
-    let unrecorded = forged(
-        &network,
-        &id,
-        Validity::starting(now, chrono::Duration::hours(1)),
-    );
-    let status = network
-        .network_client(Some(unrecorded))
-        .heartbeat(heartbeat(&["clinic-a"]))
-        .await
-        .expect_err("unrecorded");
-    assert_eq!(status.code(), Code::PermissionDenied);
-    assert!(
-        status.message().contains("was not issued to node `node-a`"),
-        "{}",
-        message(&status)
+    assert_refused(
+        presenting(Some(forged(&network, &id, an_hour))).await,
+        Code::PermissionDenied,
+        "was not issued to node `node-a`",
     );
 
-    // A node's certificate may not renew another node's: identity comes from
-    // the certificate only, and the request carries none.
+    // Renewal names no identity: the new certificate is for the caller.
     let key = PendingKey::generate().expect("key");
     let renewed = client
         .renew(continuum_proto::locator::v1::RenewRequest {
