@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use continuum_proto::CallCredentials;
@@ -13,6 +13,8 @@ use continuum_proto::node::v1::{ExportPatientRequest, ImportBundleRequest};
 use continuum_synth::{RecordSize, patient_bundle};
 use tokio_stream::StreamExt;
 use tonic::transport::Channel;
+
+use crate::stats::{cores, ms, percentile};
 
 const TENANT: &str = "bench-clinic";
 const SECRET: &str = "bench-secret-0123456789abcdef0123456789";
@@ -228,20 +230,4 @@ impl NodeProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let index = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[index]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
 }

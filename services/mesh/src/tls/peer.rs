@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::danger::ClientCertVerifier;
 use rustls::{CertificateError, Error};
-use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use super::TlsError;
@@ -43,16 +42,19 @@ impl From<PeerError> for tonic::Status {
     }
 }
 
-/// Verified certificates, by the SHA-256 of their DER, so that a
-/// connection's many calls verify its chain once. Bounded: cleared when full.
+/// Verified certificates, by their whole DER (an exact match, so no
+/// collision can stand in for a verification), so that a connection's many
+/// calls verify its chain once. Bounded: cleared when full.
 const CACHE_LIMIT: usize = 4096;
+
+type Verified = HashMap<Vec<u8>, Arc<CertificateIdentity>>;
 
 /// Checks callers' certificates for one network.
 pub struct PeerVerifier {
     network: TrustDomain,
     chain: Arc<dyn ClientCertVerifier>,
     ca: CertificateDer<'static>,
-    verified: Mutex<HashMap<[u8; 32], CertificateIdentity>>,
+    verified: Mutex<Verified>,
 }
 
 impl std::fmt::Debug for PeerVerifier {
@@ -82,7 +84,7 @@ impl PeerVerifier {
         &self,
         request: &tonic::Request<T>,
         now: DateTime<Utc>,
-    ) -> Result<CertificateIdentity, PeerError> {
+    ) -> Result<Arc<CertificateIdentity>, PeerError> {
         let certs = request.peer_certs().ok_or(PeerError::NoCertificate)?;
         let (leaf, intermediates) = certs.split_first().ok_or(PeerError::NoCertificate)?;
         let identity = self.verified(leaf, intermediates, now)?;
@@ -100,9 +102,8 @@ impl PeerVerifier {
         leaf: &CertificateDer<'static>,
         intermediates: &[CertificateDer<'static>],
         now: DateTime<Utc>,
-    ) -> Result<CertificateIdentity, PeerError> {
-        let key: [u8; 32] = Sha256::digest(leaf).into();
-        if let Some(identity) = self.lock().get(&key) {
+    ) -> Result<Arc<CertificateIdentity>, PeerError> {
+        if let Some(identity) = self.lock().get(leaf.as_ref()) {
             return Ok(identity.clone());
         }
         // The CA certificate is the trust anchor, not an intermediate.
@@ -117,16 +118,16 @@ impl PeerVerifier {
         self.chain
             .verify_client_cert(leaf, &intermediates, at)
             .map_err(|e| refusal(e, leaf))?;
-        let identity = CertificateIdentity::of(leaf, &self.network)?;
+        let identity = Arc::new(CertificateIdentity::of(leaf, &self.network)?);
         let mut verified = self.lock();
         if verified.len() >= CACHE_LIMIT {
             verified.clear();
         }
-        verified.insert(key, identity.clone());
+        verified.insert(leaf.to_vec(), identity.clone());
         Ok(identity)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], CertificateIdentity>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Verified> {
         self.verified.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

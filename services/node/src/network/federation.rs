@@ -26,7 +26,7 @@ impl LocatorOnly {
 impl Interceptor for LocatorOnly {
     fn call(&mut self, request: Request<()>) -> Result<Request<()>, Status> {
         let cert = self.peers.caller(&request, self.clock.now())?;
-        match cert.id.workload {
+        match &cert.id.workload {
             Workload::Locator => Ok(request),
             Workload::Node(other) => {
                 tracing::warn!(caller = %other, "federation call from a node refused");
