@@ -349,11 +349,12 @@ fn spawn_announcing(command: &mut Command, announcement: &str) -> (Child, String
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start continuum");
-    let stdout = child.stdout.take().expect("stdout");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read output");
+    stdout.read_line(&mut line).expect("read output");
+    // Keep reading what the process prints later, so that its writes never
+    // meet a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let addr = line
         .trim()
         .strip_prefix(announcement)

@@ -404,7 +404,7 @@ async fn certificate_rotation_under_load_fails_no_call() {
             running.shutdown(),
             move || {
                 let link = renewing.clone();
-                async move { link.renew().await.map_err(|e| e.to_string()) }
+                async move { link.renew(Utc::now()).await.map_err(|e| e.to_string()) }
             },
         ),
     );

@@ -173,7 +173,7 @@ async fn join_network(
             tasks.shutdown(),
         ),
     );
-    let renewing = link.clone();
+    let (renewing, clock) = (link.clone(), env.clock.clone());
     tasks.spawn(
         "certificate renewal",
         renew_periodically(
@@ -181,8 +181,8 @@ async fn join_network(
             env.clock.clone(),
             tasks.shutdown(),
             move || {
-                let link = renewing.clone();
-                async move { link.renew().await.map_err(|e| e.to_string()) }
+                let (link, now) = (renewing.clone(), clock.now());
+                async move { link.renew(now).await.map_err(|e| e.to_string()) }
             },
         ),
     );

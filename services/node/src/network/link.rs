@@ -5,6 +5,9 @@
 //! with the new certificate, so rotation never fails a call.
 
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use continuum_mesh::tls::{
     NodeId, PendingKey, ServerIdentityVerifier, TrustBundle, Workload, WorkloadCredentials,
@@ -15,6 +18,10 @@ use continuum_proto::locator::v1::{HeartbeatRequest, HeartbeatResponse, RenewReq
 use tonic::transport::Channel;
 
 use super::NetworkError;
+
+/// The longest a locator replica takes to learn of a directory change
+/// (its `roster_refresh_millis` is at most 5,000).
+const REPLICA_PROPAGATION: Duration = Duration::from_secs(5);
 
 #[derive(Debug)]
 pub struct LocatorLink {
@@ -75,9 +82,14 @@ impl LocatorLink {
         Ok(self.client().heartbeat(request).await?.into_inner())
     }
 
-    /// Get a certificate for a new key, keep both on disk, present them from
-    /// now on.
-    pub async fn renew(&self) -> Result<(), NetworkError> {
+    /// Get a certificate for a new key, keep both on disk, and present them
+    /// once every locator replica knows the new certificate.
+    ///
+    /// Replicas learn of a certificate another replica issued on their next
+    /// directory refresh (at most 5 s), so the new pair is put to use after
+    /// that long, or after half of what is left of the current certificate's
+    /// life, whichever is sooner; the current one stays valid meanwhile.
+    pub async fn renew(&self, now: DateTime<Utc>) -> Result<(), NetworkError> {
         let key = PendingKey::generate()?;
         let issued = self
             .client()
@@ -92,6 +104,10 @@ impl LocatorLink {
             .map_err(|e| NetworkError::BadAnswer(format!("trust bundle: {e}")))?;
         self.files
             .save(&key.key_pem(), &issued.certificate_pem, &ca_pem)?;
+        let remaining = (self.credentials.identity().not_after - now)
+            .to_std()
+            .unwrap_or_default();
+        tokio::time::sleep(REPLICA_PROPAGATION.min(remaining / 2)).await;
         self.credentials
             .replace(&key.key_pem(), &issued.certificate_pem, &self.bundle)?;
         let fresh = connect(&self.address, &self.bundle, &self.credentials)?;
