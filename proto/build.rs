@@ -8,6 +8,7 @@ const PROTOS: &[&str] = &[
     "continuum/node/v1/federation.proto",
     "continuum/locator/v1/directory.proto",
     "continuum/locator/v1/network.proto",
+    "continuum/locator/v1/registry.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

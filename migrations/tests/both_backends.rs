@@ -21,13 +21,16 @@ async fn round_trip<M: MigratorTrait>(db: &DatabaseConnection, probe: &str) {
 async fn both_schemas(db: &DatabaseConnection) {
     round_trip::<NodeMigrator>(
         db,
-        "SELECT tenant_id, resource_type, id, version_id, content FROM resources",
+        "SELECT r.tenant_id, r.id, r.content, f.seq, f.demographics \
+         FROM resources r, patient_feed f",
     )
     .await;
     round_trip::<LocatorMigrator>(
         db,
-        "SELECT n.id, o.id, c.serial, t.id, e.seq FROM nodes n, organizations o, \
-         certificates c, enrollment_tokens t, directory_events e",
+        "SELECT n.id, o.id, c.serial, t.id, e.seq, p.id, r.person_id, f.seq, h.action, q.score \
+         FROM nodes n, organizations o, certificates c, enrollment_tokens t, \
+         directory_events e, persons p, registrations r, feed_receipts f, link_history h, \
+         review_items q",
     )
     .await;
 }

@@ -50,9 +50,11 @@ impl TestNetwork {
                 .args(["ca", "init", "--network", NETWORK, "--dir"])
                 .arg(&ca_dir),
         );
+        // A fixed port, so that a restarted locator is where the nodes look.
         let mut config = format!(
-            "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\noperator_credential_sha256 = \"{}\"\n\
+            "listen = \"127.0.0.1:{}\"\ndata_dir = \"{}\"\noperator_credential_sha256 = \"{}\"\n\
              certificate_lifetime_secs = {certificate_lifetime_secs}\n",
+            free_port(),
             dir.path().join("locator").display(),
             crate::node::sha256_hex(OPERATOR_SECRET),
         );
@@ -71,14 +73,37 @@ impl TestNetwork {
         network
     }
 
-    /// Start another locator replica on the same database and CA; its URL.
-    pub fn add_replica(&mut self) -> String {
-        let (replica, addr) = spawn_announcing(
+    /// Kill the first replica (SIGKILL: no graceful shutdown) and start it
+    /// again on the same port, database and CA.
+    pub fn restart_locator(&mut self) {
+        self.kill_locator();
+        let (replica, _) = spawn_announcing(
             Command::new(continuum_bin())
                 .args(["locator", "--config"])
                 .arg(&self.config_path),
             "locator listening on ",
         );
+        self.replicas.insert(0, replica);
+    }
+
+    /// Kill the first replica (SIGKILL).
+    pub fn kill_locator(&mut self) {
+        if !self.replicas.is_empty() {
+            let mut first = self.replicas.remove(0);
+            let _ = first.kill();
+            let _ = first.wait();
+        }
+    }
+
+    /// Start another replica on the same database and CA; its URL. (Only
+    /// the first listens on the configured port; others take any.)
+    pub fn add_replica(&mut self) -> String {
+        let mut command = Command::new(continuum_bin());
+        command.args(["locator", "--config"]).arg(&self.config_path);
+        if !self.replicas.is_empty() {
+            command.args(["--listen", "127.0.0.1:0"]);
+        }
+        let (replica, addr) = spawn_announcing(&mut command, "locator listening on ");
         self.replicas.push(replica);
         format!("https://{addr}")
     }
@@ -257,6 +282,8 @@ pub struct NetworkNode {
     child: Child,
     pub dir: tempfile::TempDir,
     pub federation_url: String,
+    /// The clinical API, `http://…`.
+    pub clinical_url: String,
 }
 
 impl NetworkNode {
@@ -283,6 +310,12 @@ impl NetworkNode {
             config.push_str(&format!(
                 "\n[[tenants]]\nid = \"{tenant}\"\nname = \"{tenant}\"\n"
             ));
+            if let Some((_, secret)) = crate::node::TENANTS.iter().find(|(t, _)| t == tenant) {
+                config.push_str(&format!(
+                    "[[tenants.credentials]]\nname = \"test-service\"\nsecret_sha256 = \"{}\"\n",
+                    crate::node::sha256_hex(secret)
+                ));
+            }
         }
         config.push_str(&format!(
             "\n[network]\nlocator = \"{}\"\nfederation_listen = \"127.0.0.1:{federation_port}\"\n\
@@ -292,7 +325,7 @@ impl NetworkNode {
         ));
         let config_path = dir.path().join("node.toml");
         std::fs::write(&config_path, config).expect("write config");
-        let (child, _) = spawn_announcing(
+        let (child, clinical) = spawn_announcing(
             Command::new(continuum_bin())
                 .args(["node", "--config"])
                 .arg(&config_path),
@@ -302,11 +335,17 @@ impl NetworkNode {
             child,
             dir,
             federation_url: format!("https://127.0.0.1:{federation_port}"),
+            clinical_url: format!("http://{clinical}"),
         }
     }
 
     pub fn tls_dir(&self) -> PathBuf {
         self.dir.path().join("tls")
+    }
+
+    /// A clinical API client acting for `tenant` (one of `node::TENANTS`).
+    pub async fn client(&self, tenant: &str) -> crate::node::Client {
+        crate::node::client_for(&self.clinical_url, tenant).await
     }
 }
 

@@ -78,28 +78,38 @@ impl TestNode {
 
     /// A client acting for `tenant` with its own credential.
     pub async fn client(&self, tenant: &str) -> Client {
-        let secret = TENANTS
-            .iter()
-            .find(|(t, _)| *t == tenant)
-            .map_or("", |(_, s)| *s);
-        self.client_with(Some(tenant), Some(secret)).await
+        client_for(&self.endpoint, tenant).await
     }
 
     /// A client sending exactly the given tenant and credential (or none).
     pub async fn client_with(&self, tenant: Option<&str>, secret: Option<&str>) -> Client {
-        let channel = Channel::from_shared(self.endpoint.clone())
-            .expect("endpoint")
-            .tcp_nodelay(true)
-            .initial_stream_window_size(4 << 20)
-            .initial_connection_window_size(16 << 20)
-            .connect()
-            .await
-            .expect("connect to node");
-        let credentials = CallCredentials::partial(tenant, secret).expect("ascii metadata");
-        ClinicalClient::with_interceptor(channel, credentials)
-            .max_decoding_message_size(256 * 1024 * 1024)
-            .max_encoding_message_size(256 * 1024 * 1024)
+        connect(&self.endpoint, tenant, secret).await
     }
+}
+
+/// A client of the clinical API at `endpoint` acting for `tenant` with its
+/// credential from [`TENANTS`].
+pub async fn client_for(endpoint: &str, tenant: &str) -> Client {
+    let secret = TENANTS
+        .iter()
+        .find(|(t, _)| *t == tenant)
+        .map_or("", |(_, s)| *s);
+    connect(endpoint, Some(tenant), Some(secret)).await
+}
+
+async fn connect(endpoint: &str, tenant: Option<&str>, secret: Option<&str>) -> Client {
+    let channel = Channel::from_shared(endpoint.to_owned())
+        .expect("endpoint")
+        .tcp_nodelay(true)
+        .initial_stream_window_size(4 << 20)
+        .initial_connection_window_size(16 << 20)
+        .connect()
+        .await
+        .expect("connect to node");
+    let credentials = CallCredentials::partial(tenant, secret).expect("ascii metadata");
+    ClinicalClient::with_interceptor(channel, credentials)
+        .max_decoding_message_size(256 * 1024 * 1024)
+        .max_encoding_message_size(256 * 1024 * 1024)
 }
 
 impl Drop for TestNode {

@@ -1,7 +1,10 @@
 //! The locator's schema: the network directory (organizations, nodes,
-//! certificates, enrollment tokens) and its audit trail.
+//! certificates, enrollment tokens) and its audit trail; the patient
+//! registry of the record locator.
 
 mod m20261126_100001_create_directory;
+mod m20261126_100002_patient_registry;
+mod m20261126_100003_review_queue;
 
 use sea_orm_migration::prelude::*;
 
@@ -12,7 +15,11 @@ pub struct LocatorMigrator;
 #[async_trait::async_trait]
 impl MigratorTrait for LocatorMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_100001_create_directory::Migration)]
+        vec![
+            Box::new(m20261126_100001_create_directory::Migration),
+            Box::new(m20261126_100002_patient_registry::Migration),
+            Box::new(m20261126_100003_review_queue::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

@@ -2,6 +2,7 @@
 
 mod m20261126_000001_create_resources;
 mod m20261126_000002_row_level_security;
+mod m20261126_000003_patient_feed;
 
 use sea_orm_migration::prelude::*;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for NodeMigrator {
         vec![
             Box::new(m20261126_000001_create_resources::Migration),
             Box::new(m20261126_000002_row_level_security::Migration),
+            Box::new(m20261126_000003_patient_feed::Migration),
         ]
     }
 

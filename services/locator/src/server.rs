@@ -13,12 +13,14 @@ use continuum_mesh::tls::{
 use continuum_proto::locator::v1::directory_server::DirectoryServer;
 use continuum_proto::locator::v1::enrollment_server::EnrollmentServer;
 use continuum_proto::locator::v1::network_server::NetworkServer;
+use continuum_proto::locator::v1::registry_server::RegistryServer;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 
-use crate::api::{AdminApi, NetworkApi, NodeAuth, OperatorAuth};
+use crate::api::{AdminApi, NetworkApi, NodeAuth, OperatorAuth, RegistryApi};
 use crate::directory::{Directory, Lifetimes};
 use crate::federation::NodeDialer;
+use crate::registry::Registry;
 use crate::store::DirectoryStore;
 use crate::{LocatorConfig, LocatorError};
 
@@ -73,7 +75,7 @@ pub async fn serve(
         certificate: config.certificate_lifetime(),
         enrollment_token: config.enrollment_token_lifetime(),
     };
-    let directory = Directory::new(store, ca, env.clone(), lifetimes).await?;
+    let directory = Directory::new(store.clone(), ca, env.clone(), lifetimes).await?;
     let credentials = Arc::new(own_credentials(&directory, &bundle)?);
 
     let listener = TcpListener::bind(config.listen)
@@ -86,9 +88,11 @@ pub async fn serve(
     // certificate; the network API checks its callers' on every call.
     let tls = server_config(&bundle, credentials.clone())?;
 
+    let registry = Registry::new(store, directory.clone(), env.ids.clone());
     let admin = InterceptedService::new(
         DirectoryServer::new(AdminApi::new(
             directory.clone(),
+            registry.clone(),
             NodeDialer::new(bundle.clone(), credentials.clone()),
         )),
         OperatorAuth::new(config.operator_credential_sha256.as_deref()),
@@ -103,6 +107,14 @@ pub async fn serve(
         ),
     );
     let enrollment = EnrollmentServer::new(api);
+    let registry = InterceptedService::new(
+        RegistryServer::new(RegistryApi::new(registry)),
+        NodeAuth::new(
+            directory.clone(),
+            PeerVerifier::new(&bundle)?,
+            env.clock.clone(),
+        ),
+    );
 
     let mut tasks = Running::default();
     let shutdown = tasks.shutdown();
@@ -110,7 +122,8 @@ pub async fn serve(
         .max_connection_age(config.max_connection_age())
         .add_service(admin)
         .add_service(network)
-        .add_service(enrollment);
+        .add_service(enrollment)
+        .add_service(registry);
     tasks.spawn("locator api", async move {
         router
             .serve_with_incoming_shutdown(tls_incoming(listener, tls), shutdown.requested())

@@ -72,7 +72,7 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
     store
         .sync_tenants(tenants.iter().map(|(id, c)| (id, c.name.as_str())))
         .await?;
-    let records = Records::new(store, env.clone(), config.public_url());
+    let records = Records::new(store.clone(), env.clone(), config.public_url());
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -103,7 +103,7 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
     });
     tracing::info!(%addr, tenants = config.tenants.len(), "node serving the clinical API");
     let federation_addr = match &config.network {
-        Some(network) => Some(join_network(config, network, &env, &mut tasks).await?),
+        Some(network) => Some(join_network(config, network, &env, store, &mut tasks).await?),
         None => None,
     };
     Ok(RunningNode {
@@ -119,6 +119,7 @@ async fn join_network(
     config: &NodeConfig,
     network: &NetworkConfig,
     env: &Environment,
+    store: Store,
     tasks: &mut Running,
 ) -> Result<SocketAddr, NodeError> {
     let files = WorkloadFiles::new(config.tls_dir());
@@ -172,6 +173,14 @@ async fn join_network(
             Duration::from_secs(network.heartbeat_secs),
             tasks.shutdown(),
         ),
+    );
+    let tenant_ids = Tenants::new(&config.tenants)
+        .iter()
+        .map(|(id, _)| id.clone())
+        .collect();
+    tasks.spawn(
+        "patient feed",
+        crate::network::publish(link.clone(), store, tenant_ids, tasks.shutdown()),
     );
     let (renewing, clock) = (link.clone(), env.clock.clone());
     tasks.spawn(

@@ -51,10 +51,66 @@ enum What {
     /// Nodes, their enrollment and their certificates.
     #[command(subcommand)]
     Node(Node),
+    /// Where a patient's network person has records, and the link history.
+    Locate {
+        /// The tenant that knows the patient.
+        #[arg(long)]
+        tenant: String,
+        /// The patient's id there.
+        #[arg(long)]
+        patient: String,
+    },
+    /// How many patient-feed events from a node the locator has applied.
+    Feed { node: String },
+    /// Uncertain patient matches waiting for an operator.
+    #[command(subcommand)]
+    Review(Review),
+    /// Link (or relink) a patient registration to an existing network person.
+    Link {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        person: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Give a patient registration a network person of its own.
+    Unlink {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        patient: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
     /// The directory's record of changes and refused calls, newest first.
     Events {
         #[arg(long, default_value_t = 50)]
         limit: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum Review {
+    /// Review items (open ones by default).
+    List {
+        /// open, linked, rejected or all.
+        #[arg(long, default_value = "open")]
+        status: String,
+    },
+    /// The registration is the candidate person: link it.
+    Link {
+        id: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// The registration is not the candidate person.
+    Reject {
+        id: String,
+        #[arg(long, default_value = "")]
+        note: String,
     },
 }
 
@@ -176,6 +232,117 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         What::Org(org) => run_org(&mut client, org).await.map_err(failed),
         What::Node(node) => run_node(&mut client, node).await.map_err(failed),
         What::Events { limit } => print_events(&mut client, limit).await.map_err(failed),
+        What::Locate { tenant, patient } => print_location(&mut client, tenant, patient)
+            .await
+            .map_err(failed),
+        What::Review(review) => run_review(&mut client, review).await.map_err(failed),
+        What::Link {
+            tenant,
+            patient,
+            person,
+            note,
+        } => {
+            let request = pb::LinkPatientRequest {
+                tenant,
+                local_id: patient,
+                person_id: person,
+                note,
+            };
+            let located = client.link_patient(request).await.map_err(failed)?;
+            print_located(located.into_inner());
+            Ok(())
+        }
+        What::Unlink {
+            tenant,
+            patient,
+            note,
+        } => {
+            let request = pb::UnlinkPatientRequest {
+                tenant,
+                local_id: patient,
+                note,
+            };
+            let located = client.unlink_patient(request).await.map_err(failed)?;
+            print_located(located.into_inner());
+            Ok(())
+        }
+        What::Feed { node } => {
+            let status = client
+                .feed_status(pb::FeedStatusRequest {
+                    node_id: node.clone(),
+                })
+                .await
+                .map_err(failed)?
+                .into_inner();
+            println!("{node}: {} feed events applied", status.events_applied);
+            Ok(())
+        }
+    }
+}
+
+async fn print_location(
+    client: &mut Client,
+    tenant: String,
+    local_id: String,
+) -> Result<(), tonic::Status> {
+    let located = client
+        .locate_patient(pb::LocatePatientRequest { tenant, local_id })
+        .await?
+        .into_inner();
+    print_located(located);
+    Ok(())
+}
+
+async fn run_review(client: &mut Client, command: Review) -> Result<(), tonic::Status> {
+    let (id, resolution, note) = match command {
+        Review::List { status } => {
+            let items = client
+                .list_review_items(pb::ListReviewItemsRequest { status })
+                .await?
+                .into_inner()
+                .items;
+            for item in items {
+                println!(
+                    "{}\t{}\t{}/{}\tcandidate={}\tscore={:.2}\t{}",
+                    item.id,
+                    item.status,
+                    item.tenant,
+                    item.local_id,
+                    item.candidate_person_id,
+                    item.score,
+                    item.explanation_json
+                );
+            }
+            return Ok(());
+        }
+        Review::Link { id, note } => (id, pb::ReviewResolution::Link, note),
+        Review::Reject { id, note } => (id, pb::ReviewResolution::Reject, note),
+    };
+    let item = client
+        .resolve_review_item(pb::ResolveReviewItemRequest {
+            id,
+            resolution: resolution.into(),
+            note,
+        })
+        .await?
+        .into_inner();
+    println!(
+        "{}\t{}\t{}/{}",
+        item.id, item.status, item.tenant, item.local_id
+    );
+    Ok(())
+}
+
+fn print_located(located: pb::LocatePatientResponse) {
+    println!("person {}", located.person_id);
+    for l in located.locations {
+        println!("  at {}\t{}\t{}", l.tenant, l.local_id, l.status);
+    }
+    for h in located.history {
+        println!(
+            "  {}\t{}\t{}\t{}\t{}",
+            h.at, h.action, h.person_id, h.actor, h.detail
+        );
     }
 }
 

@@ -15,16 +15,23 @@ use crate::directory::model::{
     OrganizationKind, OrganizationStatus,
 };
 use crate::federation::NodeDialer;
+use crate::registry::{Located, Registry};
+use crate::store::{Resolution, ReviewItem};
 
 #[derive(Debug, Clone)]
 pub struct AdminApi {
     directory: Directory,
+    registry: Registry,
     dialer: NodeDialer,
 }
 
 impl AdminApi {
-    pub fn new(directory: Directory, dialer: NodeDialer) -> Self {
-        Self { directory, dialer }
+    pub fn new(directory: Directory, registry: Registry, dialer: NodeDialer) -> Self {
+        Self {
+            directory,
+            registry,
+            dialer,
+        }
     }
 }
 
@@ -195,6 +202,92 @@ impl DirectoryService for AdminApi {
         }))
     }
 
+    async fn locate_patient(
+        &self,
+        request: Request<pb::LocatePatientRequest>,
+    ) -> Reply<pb::LocatePatientResponse> {
+        let r = request.get_ref();
+        let located = self.registry.locate(&r.tenant, &r.local_id).await?;
+        Ok(Response::new(location(located)))
+    }
+
+    async fn list_review_items(
+        &self,
+        request: Request<pb::ListReviewItemsRequest>,
+    ) -> Reply<pb::ListReviewItemsResponse> {
+        let status = match request.get_ref().status.as_str() {
+            "" | "open" => Some("open"),
+            "linked" => Some("linked"),
+            "rejected" => Some("rejected"),
+            "all" => None,
+            other => {
+                return Err(Status::invalid_argument(format!(
+                    "status `{other}`: use open, linked, rejected or all"
+                )));
+            }
+        };
+        let items = self.registry.review_items(status).await?;
+        Ok(Response::new(pb::ListReviewItemsResponse {
+            items: items.into_iter().map(review_item).collect(),
+        }))
+    }
+
+    async fn resolve_review_item(
+        &self,
+        request: Request<pb::ResolveReviewItemRequest>,
+    ) -> Reply<pb::ReviewItem> {
+        let r = request.get_ref();
+        let resolution = match r.resolution() {
+            pb::ReviewResolution::Link => Resolution::Link,
+            pb::ReviewResolution::Reject => Resolution::Reject,
+            pb::ReviewResolution::Unspecified => {
+                return Err(Status::invalid_argument(
+                    "resolution must be LINK or REJECT",
+                ));
+            }
+        };
+        let item = self
+            .registry
+            .resolve_review(&r.id, resolution, &r.note)
+            .await?;
+        Ok(Response::new(review_item(item)))
+    }
+
+    async fn link_patient(
+        &self,
+        request: Request<pb::LinkPatientRequest>,
+    ) -> Reply<pb::LocatePatientResponse> {
+        let r = request.get_ref();
+        let located = self
+            .registry
+            .link(&r.tenant, &r.local_id, &r.person_id, &r.note)
+            .await?;
+        Ok(Response::new(location(located)))
+    }
+
+    async fn unlink_patient(
+        &self,
+        request: Request<pb::UnlinkPatientRequest>,
+    ) -> Reply<pb::LocatePatientResponse> {
+        let r = request.get_ref();
+        let located = self
+            .registry
+            .unlink(&r.tenant, &r.local_id, &r.note)
+            .await?;
+        Ok(Response::new(location(located)))
+    }
+
+    async fn feed_status(
+        &self,
+        request: Request<pb::FeedStatusRequest>,
+    ) -> Reply<pb::FeedStatusResponse> {
+        let events_applied = self
+            .registry
+            .events_applied(&request.get_ref().node_id)
+            .await?;
+        Ok(Response::new(pb::FeedStatusResponse { events_applied }))
+    }
+
     async fn list_events(
         &self,
         request: Request<pb::ListEventsRequest>,
@@ -292,5 +385,47 @@ fn node_message(node: Node) -> pb::Node {
         last_seen: node.last_seen.unwrap_or_default(),
         created_at: node.created_at,
         updated_at: node.updated_at,
+    }
+}
+
+fn location(located: Located) -> pb::LocatePatientResponse {
+    pb::LocatePatientResponse {
+        person_id: located.person,
+        locations: located
+            .locations
+            .into_iter()
+            .map(|l| pb::PatientLocation {
+                tenant: l.tenant,
+                local_id: l.local_id,
+                status: l.status,
+            })
+            .collect(),
+        history: located
+            .history
+            .into_iter()
+            .map(|h| pb::LinkEvent {
+                at: h.at,
+                action: h.action,
+                person_id: h.person,
+                actor: h.actor,
+                detail: h.detail,
+            })
+            .collect(),
+    }
+}
+
+fn review_item(item: ReviewItem) -> pb::ReviewItem {
+    pb::ReviewItem {
+        id: item.id,
+        tenant: item.tenant,
+        local_id: item.local_id,
+        candidate_person_id: item.candidate_person,
+        score: item.score,
+        explanation_json: item.explanation,
+        status: item.status,
+        created_at: item.created_at,
+        resolved_at: item.resolved_at.unwrap_or_default(),
+        resolved_by: item.resolved_by.unwrap_or_default(),
+        note: item.note.unwrap_or_default(),
     }
 }

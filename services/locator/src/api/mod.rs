@@ -4,7 +4,9 @@
 mod admin;
 mod auth;
 mod network;
+mod registry;
 
 pub use admin::AdminApi;
 pub use auth::{NodeAuth, OperatorAuth};
 pub use network::NetworkApi;
+pub use registry::RegistryApi;

@@ -3,6 +3,8 @@
 //! revocation with its certificates) lands whole or not at all.
 
 mod entities;
+mod registry;
+mod review;
 
 use std::collections::HashMap;
 
@@ -22,6 +24,8 @@ use crate::directory::model::{
     Organization, OrganizationChanges, OrganizationStatus,
 };
 use entities::{certificates, directory_events, enrollment_tokens, nodes, organizations};
+pub use registry::{Assignment, IncomingEvent, LinkEvent, Registration};
+pub use review::{Resolution, ReviewItem};
 
 /// An enrollment token as stored: its secret only as a hash.
 #[derive(Debug, Clone)]

@@ -14,6 +14,7 @@ use continuum_mesh::tls::{
     WorkloadFiles, channel, client_config,
 };
 use continuum_proto::locator::v1::network_client::NetworkClient;
+use continuum_proto::locator::v1::registry_client::RegistryClient;
 use continuum_proto::locator::v1::{HeartbeatRequest, HeartbeatResponse, RenewRequest};
 use tonic::transport::Channel;
 
@@ -67,6 +68,16 @@ impl LocatorLink {
     /// A client over the current channel.
     pub fn client(&self) -> NetworkClient<Channel> {
         NetworkClient::new(
+            self.channel
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+        )
+    }
+
+    /// A client of the locator's registry (the patient feed) over the current channel.
+    pub fn registry(&self) -> RegistryClient<Channel> {
+        RegistryClient::new(
             self.channel
                 .read()
                 .unwrap_or_else(|e| e.into_inner())

@@ -4,10 +4,12 @@
 
 mod enroll;
 mod federation;
+mod feed;
 mod link;
 
 pub use enroll::{Enrolled, enroll};
 pub use federation::{FederationApi, LocatorOnly};
+pub use feed::publish;
 pub use link::LocatorLink;
 
 use thiserror::Error;

@@ -9,6 +9,7 @@
 //! still see no other tenant's rows.
 
 mod entities;
+mod feed;
 mod tenant_tx;
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ use thiserror::Error;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::tenant::TenantId;
+pub use feed::FeedEvent;
 pub use tenant_tx::{NewVersion, PatientCriteria, StoredRow, TenantTx};
 
 /// A storage failure. Never carries row content.

@@ -78,8 +78,8 @@ pub struct PatientCriteria {
 /// without [`TenantTx::commit`] rolls everything back.
 #[derive(Debug)]
 pub struct TenantTx {
-    tx: DatabaseTransaction,
-    tenant: TenantId,
+    pub(super) tx: DatabaseTransaction,
+    pub(super) tenant: TenantId,
     _writer: Option<OwnedMutexGuard<()>>,
 }
 
@@ -353,8 +353,13 @@ impl TenantTx {
     }
 
     /// Write new versions: superseded ones move to the history, search tokens
-    /// are replaced.
+    /// are replaced, and every patient change joins the feed to the locator
+    /// in the same transaction.
     pub async fn write(&self, versions: &[&NewVersion]) -> Result<(), StoreError> {
+        if let Some(first) = versions.first() {
+            self.enqueue_patient_events(versions, &first.last_updated)
+                .await?;
+        }
         let tenant = self.tenant.as_str();
         let superseded: Vec<&StoredRow> = versions
             .iter()
