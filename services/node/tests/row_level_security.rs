@@ -89,6 +89,14 @@ async fn a_query_without_a_tenant_filter_sees_only_its_tenant() -> anyhow::Resul
         ))
         .await?;
     assert_eq!(tokens.len(), 1);
+    // The feed's outbox holds each tenant's patient events, under the same lock.
+    let feed = tx
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT DISTINCT tenant_id FROM patient_feed",
+        ))
+        .await?;
+    assert_eq!(feed.len(), 1, "only north's feed events are visible");
 
     let forged = tx
         .execute_unprepared(
