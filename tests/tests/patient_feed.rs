@@ -297,3 +297,216 @@ async fn operators_link_and_unlink_registrations_and_person_ids_stay_stable() {
     ]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("person `no-such-person` not found"));
 }
+
+/// A Patient as an EMR would register it.
+fn person(
+    given: &str,
+    family: &str,
+    birth: &str,
+    sex: &str,
+    line: &str,
+    phone: &str,
+    ssn: Option<&str>,
+) -> serde_json::Value {
+    let mut identifiers = vec![
+        serde_json::json!({"system": "urn:oid:1.2.3.4.5.mrn", "value": format!("MRN-{given}-{birth}")}),
+    ];
+    if let Some(ssn) = ssn {
+        identifiers
+            .push(serde_json::json!({"system": "http://hl7.org/fhir/sid/us-ssn", "value": ssn}));
+    }
+    serde_json::json!({
+        "resourceType": "Patient",
+        "identifier": identifiers,
+        "name": [{"family": family, "given": [given]}],
+        "gender": sex,
+        "birthDate": birth,
+        "address": [{"line": [line], "city": "Cambridge", "postalCode": "02139", "country": "US"}],
+        "telecom": [{"system": "phone", "value": phone}]
+    })
+}
+
+async fn create(client: &mut continuum_e2e::node::Client, patient: serde_json::Value) -> String {
+    client
+        .register_patient(CreateResourceRequest {
+            resource_json: patient.to_string(),
+        })
+        .await
+        .expect("register")
+        .into_inner()
+        .id
+}
+
+#[tokio::test]
+async fn one_person_is_linked_across_organizations_twins_are_not_and_doubt_goes_to_review() {
+    let network = TestNetwork::start(3600);
+    let port = free_port();
+    let token = network.onboard(
+        "node-a",
+        &format!("https://127.0.0.1:{port}"),
+        &["clinic-a", "clinic-b"],
+    );
+    let node = NetworkNode::start(&network, &token, port, &["clinic-a", "clinic-b"]);
+    let mut clinic = node.client("clinic-a").await;
+    let mut hospital = node.client("clinic-b").await;
+
+    // The same man, typed differently at each place: nickname, street
+    // abbreviation, phone punctuation.
+    let robert = create(
+        &mut clinic,
+        person(
+            "Robert",
+            "Martinez",
+            "1975-03-14",
+            "male",
+            "12 Oak Street",
+            "(617) 555-0101",
+            None,
+        ),
+    )
+    .await;
+    let bob = create(
+        &mut hospital,
+        person(
+            "Bob",
+            "Martínez",
+            "1975-03-14",
+            "male",
+            "12 Oak St.",
+            "617-555-0101",
+            None,
+        ),
+    )
+    .await;
+    // Twins: same birth date, address and family name, different first names.
+    let maria = create(
+        &mut clinic,
+        person(
+            "Maria",
+            "Ng",
+            "2001-09-09",
+            "female",
+            "40 Elm Road",
+            "617-555-0199",
+            None,
+        ),
+    )
+    .await;
+    let ana = create(
+        &mut hospital,
+        person(
+            "Ana",
+            "Ng",
+            "2001-09-09",
+            "female",
+            "40 Elm Road",
+            "617-555-0199",
+            None,
+        ),
+    )
+    .await;
+    // Doubt: the same national id, birth date and address, another first name.
+    let elena = create(
+        &mut clinic,
+        person(
+            "Elena",
+            "Petrova",
+            "1990-05-05",
+            "female",
+            "7 Pine Avenue",
+            "617-555-0142",
+            Some("123-45-6789"),
+        ),
+    )
+    .await;
+    let irina = create(
+        &mut hospital,
+        person(
+            "Irina",
+            "Petrova",
+            "1990-05-05",
+            "female",
+            "7 Pine Avenue",
+            "617-555-0142",
+            Some("123-45-6789"),
+        ),
+    )
+    .await;
+    eventually(Duration::from_secs(20), async || {
+        (applied(&network, "node-a") == Some(6)).then_some(())
+    })
+    .await
+    .expect("feed");
+
+    let locate =
+        |tenant: &str, id: &str| network.admin_ok(&["locate", "--tenant", tenant, "--patient", id]);
+    let robert_at = locate("clinic-a", &robert);
+    assert_eq!(
+        person_in(&robert_at),
+        person_in(&locate("clinic-b", &bob)),
+        "{robert_at}"
+    );
+    assert!(
+        robert_at.contains(&format!("at clinic-b\t{bob}")),
+        "{robert_at}"
+    );
+    // Every link is explained: the band, the score, each field's weight.
+    // (Whichever of the two arrived second was linked to the first.)
+    let histories = format!("{robert_at}{}", locate("clinic-b", &bob));
+    assert!(histories.contains("\"band\":\"auto_link\""), "{histories}");
+    assert!(histories.contains("\"weight\""), "{histories}");
+
+    assert_ne!(
+        person_in(&locate("clinic-a", &maria)),
+        person_in(&locate("clinic-b", &ana)),
+        "twins were linked"
+    );
+    let elena_person = person_in(&locate("clinic-a", &elena));
+    let irina_person = person_in(&locate("clinic-b", &irina));
+    assert_ne!(elena_person, irina_person, "an uncertain pair was linked");
+
+    // The uncertain pair is in the review queue, with its explanation: the
+    // one that arrived second, with the first one's person as candidate.
+    let queue = network.admin_ok(&["review", "list"]);
+    let (item, tenant, patient, candidate) = [
+        ("clinic-b", &irina, &elena_person),
+        ("clinic-a", &elena, &irina_person),
+    ]
+    .into_iter()
+    .find_map(|(tenant, patient, candidate)| {
+        let item = queue
+            .lines()
+            .find(|l| l.contains(&format!("{tenant}/{patient}")))?;
+        Some((item, tenant, patient, candidate))
+    })
+    .unwrap_or_else(|| panic!("no review item for the uncertain pair: {queue}"));
+    assert!(item.contains(&format!("candidate={candidate}")), "{item}");
+    assert!(
+        item.contains("\"fields\"") && item.contains("siblings"),
+        "{item}"
+    );
+    let id = item.split('\t').next().expect("id");
+
+    // The operator confirms it; the link and its reason are in the history.
+    network.admin_ok(&[
+        "review",
+        "link",
+        id,
+        "--note",
+        "same person, confirmed by phone",
+    ]);
+    let linked = locate(tenant, patient);
+    assert_eq!(&person_in(&linked), candidate, "{linked}");
+    assert!(
+        linked.contains("\tlinked\t") && linked.contains("same person, confirmed by phone"),
+        "{linked}"
+    );
+    assert!(
+        network
+            .admin_ok(&["review", "list"])
+            .lines()
+            .all(|l| !l.contains(id))
+    );
+    let again = network.admin(&["review", "link", id]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already resolved"));
+}

@@ -14,6 +14,7 @@ pub mod config;
 pub mod directory;
 mod error;
 pub mod federation;
+pub mod matching;
 pub mod registry;
 pub mod server;
 mod store;

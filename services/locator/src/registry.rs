@@ -7,8 +7,11 @@ use std::sync::Arc;
 
 use crate::LocatorError;
 use crate::directory::{AuthorizedNode, Directory};
+use continuum_mpi::MatchConfig;
+
+use crate::matching::PatientIndex;
 use crate::store::{
-    Assignment, DirectoryStore, IncomingEvent, LinkEvent, Registration, Resolution, ReviewItem,
+    DirectoryStore, IncomingEvent, LinkEvent, Registration, Resolution, ReviewItem,
 };
 
 /// Who operators' link changes are recorded as (until operators sign in
@@ -23,15 +26,23 @@ pub struct Registry {
     store: DirectoryStore,
     directory: Directory,
     ids: Arc<dyn IdSource>,
+    index: Arc<PatientIndex>,
 }
 
 impl Registry {
-    pub fn new(store: DirectoryStore, directory: Directory, ids: Arc<dyn IdSource>) -> Self {
-        Self {
+    /// The registry over `store`, with its patient index loaded.
+    pub async fn open(
+        store: DirectoryStore,
+        directory: Directory,
+        ids: Arc<dyn IdSource>,
+    ) -> Result<Self, LocatorError> {
+        let index = Arc::new(PatientIndex::load(&store, MatchConfig::default()).await?);
+        Ok(Self {
             store,
             directory,
             ids,
-        }
+            index,
+        })
     }
 
     /// Apply feed events from `node`; the sequence numbers now applied.
@@ -56,22 +67,17 @@ impl Registry {
             .check_tenants(node, &tenants, "node.register")
             .await?;
         let now = self.directory.now();
-        self.store
-            .apply_feed(&node.id, &events, &now, |_event, existing| match existing {
-                Some(registration) => Assignment {
-                    person: registration.person.clone(),
-                    new_person: false,
-                    detail: "{\"reason\":\"same registration\"}".into(),
-                    review: Vec::new(),
-                },
-                None => Assignment {
-                    person: self.ids.new_id(),
-                    new_person: true,
-                    detail: "{\"reason\":\"first registration\"}".into(),
-                    review: Vec::new(),
-                },
+        let applied = self
+            .store
+            .apply_feed(&node.id, &events, &now, |event, existing| {
+                self.index.decide(event, existing, || self.ids.new_id())
             })
-            .await
+            .await;
+        if applied.is_err() {
+            // The index decided for events the database did not keep.
+            self.index.reload(&self.store).await?;
+        }
+        applied
     }
 }
 
@@ -115,9 +121,15 @@ impl Registry {
         note: &str,
     ) -> Result<ReviewItem, LocatorError> {
         let now = self.directory.now();
-        self.store
+        let item = self
+            .store
             .resolve_review(id, resolution, OPERATOR, note, &now)
-            .await
+            .await?;
+        if resolution == Resolution::Link {
+            self.index
+                .link(&item.tenant, &item.local_id, &item.candidate_person);
+        }
+        Ok(item)
     }
 
     /// Link (or relink) a registration to an existing person.
@@ -132,6 +144,7 @@ impl Registry {
         self.store
             .link(tenant, local_id, person, OPERATOR, note, &now)
             .await?;
+        self.index.link(tenant, local_id, person);
         self.locate(tenant, local_id).await
     }
 
@@ -147,6 +160,7 @@ impl Registry {
         self.store
             .unlink(tenant, local_id, &person, OPERATOR, note, &now)
             .await?;
+        self.index.unlink(tenant, local_id, &person);
         self.locate(tenant, local_id).await
     }
 

@@ -88,7 +88,7 @@ pub async fn serve(
     // certificate; the network API checks its callers' on every call.
     let tls = server_config(&bundle, credentials.clone())?;
 
-    let registry = Registry::new(store, directory.clone(), env.ids.clone());
+    let registry = Registry::open(store, directory.clone(), env.ids.clone()).await?;
     let admin = InterceptedService::new(
         DirectoryServer::new(AdminApi::new(
             directory.clone(),

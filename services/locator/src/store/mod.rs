@@ -25,7 +25,7 @@ use crate::directory::model::{
 };
 use entities::{certificates, directory_events, enrollment_tokens, nodes, organizations};
 pub use registry::{Assignment, IncomingEvent, LinkEvent, Registration};
-pub use review::{Resolution, ReviewItem};
+pub use review::{Resolution, ReviewCandidate, ReviewItem};
 
 /// An enrollment token as stored: its secret only as a hash.
 #[derive(Debug, Clone)]

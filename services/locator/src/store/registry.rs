@@ -170,6 +170,18 @@ impl DirectoryStore {
         )
     }
 
+    /// Every registration, in the order they were made (to load the
+    /// patient index).
+    pub async fn all_registrations(&self) -> Result<Vec<Registration>, LocatorError> {
+        Ok(registrations::Entity::find()
+            .order_by_asc(registrations::Column::UpdatedAt)
+            .all(&self.db)
+            .await?
+            .iter()
+            .map(registration)
+            .collect())
+    }
+
     /// Every registration of `person`, by tenant.
     pub async fn registrations_of(&self, person: &str) -> Result<Vec<Registration>, LocatorError> {
         Ok(registrations::Entity::find()

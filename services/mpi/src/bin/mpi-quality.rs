@@ -1,0 +1,241 @@
+//! The MPI quality harness: generates a labelled test set, registers it
+//! through `MatchIndex` in a shuffled order, and prints a markdown report
+//! of auto-link precision and recall, review routing, false links by
+//! scenario and throughput, with configured and EM-estimated weights.
+//!
+//! `cargo run --release -p continuum-mpi --bin mpi-quality -- --persons 10000 [--seed 1] [--no-em]
+//! [--auto-link T] [--review T]` (threshold flags are for tuning experiments)
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use continuum_mpi::em::{self, EmSettings};
+use continuum_mpi::testset::{self, QualityReport, Scenario, TestSet};
+use continuum_mpi::{Field, Level, MatchConfig};
+
+#[derive(Debug)]
+struct Args {
+    persons: usize,
+    seed: u64,
+    em: bool,
+    auto_link: Option<f64>,
+    review: Option<f64>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        persons: 10_000,
+        seed: 1,
+        em: true,
+        auto_link: None,
+        review: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--persons" => {
+                args.persons = value("--persons")?
+                    .parse()
+                    .map_err(|e| format!("--persons: {e}"))?
+            }
+            "--seed" => {
+                args.seed = value("--seed")?
+                    .parse()
+                    .map_err(|e| format!("--seed: {e}"))?
+            }
+            "--no-em" => args.em = false,
+            "--auto-link" => {
+                args.auto_link = Some(
+                    value("--auto-link")?
+                        .parse()
+                        .map_err(|e| format!("--auto-link: {e}"))?,
+                )
+            }
+            "--review" => {
+                args.review = Some(
+                    value("--review")?
+                        .parse()
+                        .map_err(|e| format!("--review: {e}"))?,
+                )
+            }
+            other => {
+                return Err(format!(
+                    "unknown argument {other}; usage: mpi-quality --persons N [--seed S] [--no-em] \
+                     [--auto-link T] [--review T]"
+                ));
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// One measured configuration.
+struct Row {
+    name: &'static str,
+    report: QualityReport,
+    seconds: f64,
+}
+
+fn run(set: &TestSet, name: &'static str, config: MatchConfig, seed: u64) -> Row {
+    let started = Instant::now();
+    let registrations = testset::register_all(set, config, seed);
+    let seconds = started.elapsed().as_secs_f64();
+    Row {
+        name,
+        report: testset::evaluate(set, &registrations),
+        seconds,
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    let header: Vec<&str> = rows.iter().map(|r| r.name).collect();
+    println!("| metric | {} |", header.join(" | "));
+    println!("|---|{}", "---|".repeat(rows.len()));
+    let line = |label: &str, f: &dyn Fn(&Row) -> String| {
+        let cells: Vec<String> = rows.iter().map(f).collect();
+        println!("| {label} | {} |", cells.join(" | "));
+    };
+    let false_links = |r: &Row, s: Scenario| r.report.false_links.get(&s).copied().unwrap_or(0);
+    line("auto-link precision (pairwise)", &|r| {
+        format!("{:.5}", r.report.precision)
+    });
+    line("auto-link recall (pairwise)", &|r| {
+        format!("{:.5}", r.report.recall)
+    });
+    line("auto-link F1", &|r| format!("{:.5}", r.report.f1));
+    line("pairs linked / true / correct", &|r| {
+        let q = &r.report;
+        format!(
+            "{} / {} / {}",
+            q.linked_pairs, q.true_pairs, q.correct_pairs
+        )
+    });
+    line("records with an earlier true match", &|r| {
+        r.report.matchable.to_string()
+    });
+    line("… auto-linked", &|r| {
+        r.report.matchable_linked.to_string()
+    });
+    line("… in review (true person listed)", &|r| {
+        r.report.matchable_in_review.to_string()
+    });
+    line("… missed (new person)", &|r| {
+        r.report.matchable_missed.to_string()
+    });
+    line("review decisions (without a true match)", &|r| {
+        format!(
+            "{} ({})",
+            r.report.review_decisions, r.report.review_without_match
+        )
+    });
+    line("false auto-links: twins", &|r| {
+        false_links(r, Scenario::Twins).to_string()
+    });
+    line("false auto-links: Jr/Sr", &|r| {
+        false_links(r, Scenario::ParentChild).to_string()
+    });
+    line("false auto-links: shared id", &|r| {
+        false_links(r, Scenario::SharedIdentifier).to_string()
+    });
+    line("false auto-links: other", &|r| {
+        false_links(r, Scenario::Other).to_string()
+    });
+    line("registrations/s", &|r| {
+        format!("{:.0}", r.report.records as f64 / r.seconds)
+    });
+    line("comparisons per registration", &|r| {
+        format!("{:.1}", r.report.comparisons_per_registration)
+    });
+    line("oversized blocks skipped", &|r| {
+        r.report.oversized_blocks_skipped.to_string()
+    });
+    line("estimated index bytes per record", &|r| {
+        format!("{:.0}", r.report.estimated_bytes_per_record)
+    });
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let started = Instant::now();
+    let set = testset::generate(args.persons, args.seed);
+    println!(
+        "## MPI quality: {} persons, {} records, seed {}\n",
+        set.persons,
+        set.records.len(),
+        args.seed
+    );
+    println!(
+        "generated in {:.1}s; hard negatives: {} twin pairs, {} Jr/Sr pairs, {} shared-id pairs\n",
+        started.elapsed().as_secs_f64(),
+        set.relations
+            .values()
+            .filter(|s| **s == Scenario::Twins)
+            .count(),
+        set.relations
+            .values()
+            .filter(|s| **s == Scenario::ParentChild)
+            .count(),
+        set.relations
+            .values()
+            .filter(|s| **s == Scenario::SharedIdentifier)
+            .count(),
+    );
+
+    let mut config = MatchConfig::default();
+    config.auto_link_threshold = args.auto_link.unwrap_or(config.auto_link_threshold);
+    config.review_threshold = args.review.unwrap_or(config.review_threshold);
+    if let Err(e) = config.validate() {
+        eprintln!("invalid configuration: {e}");
+        return ExitCode::from(2);
+    }
+    let mut rows = vec![run(&set, "configured m/u", config.clone(), args.seed)];
+
+    if args.em {
+        let em_started = Instant::now();
+        let pairs = testset::candidate_pair_comparisons(&set, &config);
+        let estimate = em::estimate(&pairs, &config.weights, EmSettings::default());
+        println!(
+            "EM: {} candidate pairs, {} iterations (converged: {}), match share {:.4}, {:.1}s\n",
+            pairs.len(),
+            estimate.iterations,
+            estimate.converged,
+            estimate.match_share,
+            em_started.elapsed().as_secs_f64()
+        );
+        println!("| field | exact (cfg / EM) | close | partial | disagree |");
+        println!("|---|---|---|---|---|");
+        for field in Field::ALL {
+            let cell = |level| {
+                format!(
+                    "{:.1} / {:.1}",
+                    config.weights.weight(field, level),
+                    estimate.weights.weight(field, level)
+                )
+            };
+            println!(
+                "| {field:?} | {} | {} | {} | {} |",
+                cell(Level::Exact),
+                cell(Level::Close),
+                cell(Level::Partial),
+                cell(Level::Disagree)
+            );
+        }
+        println!();
+        let em_config = MatchConfig {
+            weights: estimate.weights,
+            ..config
+        };
+        rows.push(run(&set, "EM-estimated m/u", em_config, args.seed));
+    }
+
+    print_table(&rows);
+    println!("\ntotal wall time {:.1}s", started.elapsed().as_secs_f64());
+    ExitCode::SUCCESS
+}
