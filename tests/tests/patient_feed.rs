@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use continuum_e2e::network::{NetworkNode, TestNetwork, eventually, free_port};
 use continuum_e2e::{patient, patient_update};
+use continuum_proto::locator::v1::registry_client::RegistryClient;
+use continuum_proto::locator::v1::{LocateRequest, PatientEvent, RegisterRequest};
 use continuum_proto::node::v1::CreateResourceRequest;
+use tonic::transport::Channel;
 
 /// Register `count` patients (MRNs `{prefix}-0…`) at `tenant`; their ids.
 async fn register(node: &NetworkNode, tenant: &str, prefix: &str, count: usize) -> Vec<String> {
@@ -107,22 +110,8 @@ async fn a_node_cannot_feed_patients_of_a_tenant_it_does_not_host() {
     let network = TestNetwork::start(3600);
     let token = network.onboard("node-a", "https://127.0.0.1:1", &["clinic-a"]);
     network.onboard("node-b", "https://127.0.0.1:2", &["clinic-b"]);
-    let dir = tempfile::tempdir().expect("dir");
-    assert!(network.enroll(&token, dir.path()).status.success());
-    let channel = {
-        let verifier = continuum_mesh::tls::ServerIdentityVerifier::new(
-            &network.bundle(),
-            continuum_mesh::tls::Workload::Locator,
-        );
-        let config = continuum_mesh::tls::client_config(
-            verifier,
-            Some(continuum_e2e::network::enrolled_credentials(dir.path())),
-        )
-        .expect("config");
-        continuum_mesh::tls::channel(&network.locator_url, config).expect("channel")
-    };
-    let mut registry = continuum_proto::locator::v1::registry_client::RegistryClient::new(channel);
-    let event = |tenant: &str| continuum_proto::locator::v1::PatientEvent {
+    let (mut registry, _credentials) = registry_client(&network, &token);
+    let event = |tenant: &str| PatientEvent {
         seq: 1,
         tenant: tenant.into(),
         local_id: "p1".into(),
@@ -130,7 +119,7 @@ async fn a_node_cannot_feed_patients_of_a_tenant_it_does_not_host() {
         demographics_json: r#"{"resourceType":"Patient","name":[{"family":"X"}]}"#.into(),
     };
     let refused = registry
-        .register(continuum_proto::locator::v1::RegisterRequest {
+        .register(RegisterRequest {
             events: vec![event("clinic-b")],
         })
         .await
@@ -149,7 +138,7 @@ async fn a_node_cannot_feed_patients_of_a_tenant_it_does_not_host() {
     let mut bad = event("clinic-a");
     bad.demographics_json = "{not json".into();
     let refused = registry
-        .register(continuum_proto::locator::v1::RegisterRequest { events: vec![bad] })
+        .register(RegisterRequest { events: vec![bad] })
         .await
         .expect_err("malformed demographics");
     assert_eq!(refused.code(), tonic::Code::InvalidArgument);
@@ -162,7 +151,7 @@ async fn a_node_cannot_feed_patients_of_a_tenant_it_does_not_host() {
     // Delivered twice, applied once.
     for _ in 0..2 {
         let reply = registry
-            .register(continuum_proto::locator::v1::RegisterRequest {
+            .register(RegisterRequest {
                 events: vec![event("clinic-a")],
             })
             .await
@@ -173,6 +162,220 @@ async fn a_node_cannot_feed_patients_of_a_tenant_it_does_not_host() {
     let located = network.admin_ok(&["locate", "--tenant", "clinic-a", "--patient", "p1"]);
     assert_eq!(located.matches("\tregistered\t").count(), 1, "{located}");
     assert!(!located.contains("\tupdated\t"), "{located}");
+}
+
+/// A client of the locator's registry presenting the certificate a node
+/// enrolls with `token` (kept in the returned directory).
+fn registry_client(
+    network: &TestNetwork,
+    token: &str,
+) -> (RegistryClient<Channel>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("dir");
+    assert!(network.enroll(token, dir.path()).status.success());
+    let verifier = continuum_mesh::tls::ServerIdentityVerifier::new(
+        &network.bundle(),
+        continuum_mesh::tls::Workload::Locator,
+    );
+    let config = continuum_mesh::tls::client_config(
+        verifier,
+        Some(continuum_e2e::network::enrolled_credentials(dir.path())),
+    )
+    .expect("config");
+    let channel = continuum_mesh::tls::channel(&network.locator_url, config).expect("channel");
+    (RegistryClient::new(channel), dir)
+}
+
+fn feed_event(seq: u64, local_id: &str, given: &str, city: &str) -> PatientEvent {
+    feed_event_at("clinic-a", seq, local_id, given, city)
+}
+
+fn feed_event_at(tenant: &str, seq: u64, local_id: &str, given: &str, city: &str) -> PatientEvent {
+    PatientEvent {
+        seq,
+        tenant: tenant.into(),
+        local_id: local_id.into(),
+        event: "upserted".into(),
+        demographics_json: serde_json::json!({
+            "resourceType": "Patient",
+            "name": [{"family": "Batchley", "given": [given]}],
+            "birthDate": "1970-03-04",
+            "address": [{"city": city}],
+        })
+        .to_string(),
+    }
+}
+
+/// One call may carry several changes of one patient and repeat a sequence
+/// number: each change is applied once, in order, on both backends.
+async fn a_batch_with_repeats_is_applied_once_in_order(database_url: Option<&str>) {
+    let network = TestNetwork::start_with(3600, database_url);
+    let token = network.onboard("node-a", "https://127.0.0.1:1", &["clinic-a"]);
+    let (mut registry, _credentials) = registry_client(&network, &token);
+    let batch = vec![
+        feed_event(1, "p1", "Ann", "Springfield"),
+        feed_event(2, "p1", "Ann", "Shelbyville"),
+        feed_event(2, "p1", "Ann", "Shelbyville"),
+        feed_event(3, "p2", "Zed", "Ogdenville"),
+    ];
+    for _ in 0..2 {
+        let reply = registry
+            .register(RegisterRequest {
+                events: batch.clone(),
+            })
+            .await
+            .expect("register")
+            .into_inner();
+        assert_eq!(reply.acknowledged, vec![1, 2, 2, 3]);
+    }
+    assert_eq!(applied(&network, "node-a"), Some(3));
+    let located = network.admin_ok(&["locate", "--tenant", "clinic-a", "--patient", "p1"]);
+    assert_eq!(located.matches("\tregistered\t").count(), 1, "{located}");
+    assert_eq!(located.matches("\tupdated\t").count(), 1, "{located}");
+    let other = network.admin_ok(&["locate", "--tenant", "clinic-a", "--patient", "p2"]);
+    assert_ne!(person_in(&located), person_in(&other), "{located}\n{other}");
+}
+
+#[tokio::test]
+async fn a_batch_with_repeats_is_applied_once_in_order_on_sqlite() {
+    a_batch_with_repeats_is_applied_once_in_order(None).await;
+}
+
+#[tokio::test]
+async fn a_batch_with_repeats_is_applied_once_in_order_on_postgres() {
+    let database = continuum_e2e::postgres::TestDatabase::create();
+    a_batch_with_repeats_is_applied_once_in_order(Some(&database.url)).await;
+}
+
+/// A node sees the person of its own patients and their duplicates at the
+/// same tenant, never another tenant's registrations, and cannot search;
+/// operators find persons by demographics without registering anything.
+#[tokio::test]
+async fn nodes_locate_only_their_own_patients_and_operators_find_by_demographics() {
+    let network = TestNetwork::start(3600);
+    let saas = network.onboard("node-a", "https://127.0.0.1:1", &["clinic-a", "clinic-b"]);
+    let hospital = network.onboard("node-b", "https://127.0.0.1:2", &["hospital"]);
+    let (mut saas, _a) = registry_client(&network, &saas);
+    let (mut hospital, _b) = registry_client(&network, &hospital);
+    let same_person = |tenant: &str, seq: u64, local_id: &str| {
+        let mut event = feed_event_at(tenant, seq, local_id, "Robert", "Springfield");
+        event.demographics_json = serde_json::json!({
+            "resourceType": "Patient",
+            "identifier": [{"system": "urn:oid:2.16.840.1.113883.4.1", "value": "123-45-6789"}],
+            "name": [{"family": "Martinez", "given": ["Robert"]}],
+            "gender": "male",
+            "birthDate": "1961-07-14",
+            "telecom": [{"system": "phone", "value": "555-201-7788"}],
+            "address": [{"line": ["12 Elm St"], "city": "Springfield", "postalCode": "62701"}],
+        })
+        .to_string();
+        event
+    };
+    let register = async |client: &mut RegistryClient<Channel>, events: Vec<PatientEvent>| {
+        client
+            .register(RegisterRequest { events })
+            .await
+            .expect("register");
+    };
+    register(
+        &mut saas,
+        vec![
+            same_person("clinic-a", 1, "a-1"),
+            same_person("clinic-a", 2, "a-dup"),
+            same_person("clinic-b", 3, "b-1"),
+            feed_event_at("clinic-a", 4, "a-other", "Zed", "Ogdenville"),
+        ],
+    )
+    .await;
+    register(&mut hospital, vec![same_person("hospital", 1, "h-1")]).await;
+
+    let locate = |tenant: &str, local_id: &str| LocateRequest {
+        tenant: tenant.into(),
+        local_id: local_id.into(),
+    };
+    let own = saas
+        .locate(locate("clinic-a", "a-1"))
+        .await
+        .expect("locate own patient")
+        .into_inner();
+    let mut local_ids = own.local_ids.clone();
+    local_ids.sort();
+    assert_eq!(local_ids, vec!["a-1", "a-dup"], "{own:?}");
+    assert_eq!(own.band, "new_person");
+    let at_hospital = hospital
+        .locate(locate("hospital", "h-1"))
+        .await
+        .expect("locate at the hospital")
+        .into_inner();
+    assert_eq!(at_hospital.person_id, own.person_id, "not linked");
+    assert_eq!(at_hospital.band, "auto_link");
+    assert!(at_hospital.score >= 21.0, "{at_hospital:?}");
+    // Only the hospital's own registration: not the clinics' ones.
+    assert_eq!(at_hospital.local_ids, vec!["h-1"]);
+
+    // Another node's tenant, and a patient nobody registered.
+    let refused = saas
+        .locate(locate("hospital", "h-1"))
+        .await
+        .expect_err("located another node's patient");
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied, "{refused:?}");
+    assert!(network.events().contains("node.locate.refused"));
+    let unknown = saas
+        .locate(locate("clinic-a", "nobody"))
+        .await
+        .expect_err("located an unknown patient");
+    assert_eq!(unknown.code(), tonic::Code::NotFound, "{unknown:?}");
+
+    // Operators search by demographics (typed differently); nothing is
+    // registered by searching.
+    let dir = tempfile::tempdir().expect("dir");
+    let query = dir.path().join("query.json");
+    let patient = serde_json::json!({
+        "resourceType": "Patient",
+        "name": [{"family": "Martínez", "given": ["Bob"]}],
+        "gender": "male",
+        "birthDate": "1961-07-14",
+        "address": [{"postalCode": "62701"}],
+    });
+    std::fs::write(&query, patient.to_string()).expect("write query");
+    let found = network.admin_ok(&["find", query.to_str().expect("path")]);
+    assert!(
+        found.starts_with(&format!("person {}\t", own.person_id)),
+        "{found}"
+    );
+    for location in [
+        "clinic-a\ta-1",
+        "clinic-a\ta-dup",
+        "clinic-b\tb-1",
+        "hospital\th-1",
+    ] {
+        assert!(found.contains(location), "{location} missing: {found}");
+    }
+    assert!(!found.contains("a-other"), "{found}");
+    let nobody = serde_json::json!({
+        "resourceType": "Patient",
+        "name": [{"family": "Quixote", "given": ["Alonso"]}],
+        "birthDate": "1547-09-29",
+    });
+    std::fs::write(&query, nobody.to_string()).expect("write query");
+    assert_eq!(
+        network
+            .admin_ok(&["find", query.to_str().expect("path")])
+            .trim(),
+        "no matching person"
+    );
+    std::fs::write(&query, "{\"resourceType\": \"Observation\"}").expect("write query");
+    let refused = network.admin(&["find", query.to_str().expect("path")]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("must be the Patient"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(
+        applied(&network, "node-a"),
+        Some(4),
+        "searching registered something"
+    );
 }
 
 /// The person id a `continuum admin locate` output names.
@@ -280,7 +483,9 @@ async fn operators_link_and_unlink_registrations_and_person_ids_stay_stable() {
     let history = network.admin_ok(&["locate", "--tenant", "clinic-b", "--patient", &at_hospital]);
     let actions: Vec<&str> = history
         .lines()
-        .filter(|l| !l.starts_with("person ") && !l.starts_with("  at "))
+        .filter(|l| {
+            !l.starts_with("person ") && !l.starts_with("  at ") && !l.starts_with("  matched ")
+        })
         .filter_map(|l| l.split('\t').nth(1))
         .collect();
     assert_eq!(actions, ["registered", "linked", "unlinked"], "{history}");

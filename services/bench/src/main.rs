@@ -1,21 +1,26 @@
 //! `continuum-bench`: measures a real `continuum node` process through its
-//! clinical gRPC API, the way an EMR integration would use it, and what the
-//! network's mutual TLS costs a federation call.
+//! clinical gRPC API, the way an EMR integration would use it, a real
+//! `continuum locator` through its patient feed and operator API, and what
+//! the network's mutual TLS costs a federation call.
 //!
 //! ```sh
 //! cargo build --release -p continuum -p continuum-bench
 //! target/release/continuum-bench node --bundles 40 --fill 1000000
+//! target/release/continuum-bench locator --registrations 100000 --locates 2000
 //! target/release/continuum-bench mtls --seconds 5 --concurrency 1,16,64
 //! ```
 //!
 //! `node` reports bundle import throughput (resources/s), the latency of
 //! exporting one patient's whole record, and the node's resident memory
-//! once it holds `--fill` resources. `mtls` reports mutual-TLS handshakes
+//! once it holds `--fill` resources. `locator` reports registrations per
+//! second with matching on, the latency of locating a patient, and the
+//! locator's memory and database size. `mtls` reports mutual-TLS handshakes
 //! per second and unary calls per second on one channel, each against
 //! plaintext TCP, as markdown tables.
 
 #![forbid(unsafe_code)]
 
+mod locator_bench;
 mod mtls_bench;
 mod node_bench;
 mod stats;
@@ -33,6 +38,8 @@ struct Cli {
 enum Command {
     /// Import, export and memory of one node.
     Node(node_bench::Args),
+    /// Registrations with matching and locates through a real locator.
+    Locator(locator_bench::Args),
     /// Mutual-TLS handshakes and unary call throughput, against plaintext.
     Mtls(mtls_bench::Args),
 }
@@ -41,6 +48,7 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Node(args) => node_bench::run(args).await,
+        Command::Locator(args) => locator_bench::run(args).await,
         Command::Mtls(args) => mtls_bench::run(args).await,
     }
 }

@@ -16,6 +16,41 @@ use serde_json::json;
 use crate::LocatorError;
 use crate::store::{Assignment, DirectoryStore, IncomingEvent, Registration, ReviewCandidate};
 
+/// A person that a demographic search matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchMatch {
+    pub person: String,
+    /// How a registration with the searched demographics would be decided
+    /// against this person.
+    pub band: Band,
+    pub score: f64,
+    /// Which fields agreed and how much each weighed (for the best match).
+    pub explanation: String,
+}
+
+/// The matcher's decision as the link history keeps it (see [`explain`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDecision {
+    pub band: Band,
+    pub score: f64,
+}
+
+impl StoredDecision {
+    /// The decision in a link-history detail; `None` for an operator's note.
+    pub fn read(detail: &str) -> Option<StoredDecision> {
+        #[derive(serde::Deserialize)]
+        struct Stored {
+            band: Band,
+            score: f64,
+        }
+        let stored: Stored = serde_json::from_str(detail).ok()?;
+        Some(StoredDecision {
+            band: stored.band,
+            score: stored.score,
+        })
+    }
+}
+
 /// The matcher's index, and the network person id of each of its persons.
 #[derive(Debug)]
 struct State {
@@ -94,6 +129,32 @@ impl PatientIndex {
             detail,
             review,
         }
+    }
+
+    /// The persons `patient` (FHIR JSON) would be matched with, best first,
+    /// at most `limit`; nothing is registered.
+    pub fn search(&self, patient: &serde_json::Value, limit: usize) -> Vec<SearchMatch> {
+        let demographics = Demographics::from_fhir_patient(patient);
+        let state = self.lock();
+        let assessment = state.index.search(&demographics);
+        assessment
+            .candidates
+            .iter()
+            .take(limit)
+            .filter_map(|&(candidate, score)| {
+                let best = Some(candidate) == assessment.person;
+                Some(SearchMatch {
+                    person: state.ids.get(candidate.0 as usize).cloned().flatten()?,
+                    band: if best { assessment.band } else { Band::Review },
+                    score,
+                    explanation: if best {
+                        serde_json::to_string(&assessment.explanation).unwrap_or_default()
+                    } else {
+                        String::new()
+                    },
+                })
+            })
+            .collect()
     }
 
     /// Move a registration to the person with network id `person`.
@@ -175,6 +236,15 @@ fn demographics_of(json: &str) -> Demographics {
     serde_json::from_str::<serde_json::Value>(json)
         .map(|patient| Demographics::from_fhir_patient(&patient))
         .unwrap_or_default()
+}
+
+/// A band as the API names it.
+pub fn band_name(band: Band) -> &'static str {
+    match band {
+        Band::AutoLink => "auto_link",
+        Band::Review => "review",
+        Band::NewPerson => "new_person",
+    }
 }
 
 /// What the link history and the review queue keep of a decision: the band,

@@ -9,7 +9,7 @@ use crate::LocatorError;
 use crate::directory::{AuthorizedNode, Directory};
 use continuum_mpi::MatchConfig;
 
-use crate::matching::PatientIndex;
+use crate::matching::{PatientIndex, SearchMatch, StoredDecision};
 use crate::store::{
     DirectoryStore, IncomingEvent, LinkEvent, Registration, Resolution, ReviewItem,
 };
@@ -27,6 +27,12 @@ pub struct Registry {
     directory: Directory,
     ids: Arc<dyn IdSource>,
     index: Arc<PatientIndex>,
+    /// Feed batches are decided and written one at a time, first come first
+    /// served: the index decides in commit order (so a reload after a failed
+    /// write cannot drop another batch's decisions), and on SQLite callers
+    /// queue here instead of polling the database's write lock, which
+    /// starved some of them for seconds under load.
+    feed_turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Registry {
@@ -42,6 +48,7 @@ impl Registry {
             directory,
             ids,
             index,
+            feed_turn: Arc::default(),
         })
     }
 
@@ -66,6 +73,7 @@ impl Registry {
         self.directory
             .check_tenants(node, &tenants, "node.register")
             .await?;
+        let _turn = self.feed_turn.lock().await;
         let now = self.directory.now();
         let applied = self
             .store
@@ -87,7 +95,28 @@ pub struct Located {
     pub person: String,
     pub locations: Vec<Registration>,
     pub history: Vec<LinkEvent>,
+    /// The matcher's latest decision on the registration.
+    pub decision: Option<StoredDecision>,
 }
+
+/// A node's view of one of its own patients: no other tenant appears.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnPatient {
+    pub person: String,
+    pub decision: Option<StoredDecision>,
+    /// Registrations of the person at the same tenant (itself included).
+    pub local_ids: Vec<String>,
+}
+
+/// A person that demographics match, with where it has records.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub candidate: SearchMatch,
+    pub locations: Vec<Registration>,
+}
+
+/// Most persons a demographic search returns.
+pub const MAX_FOUND: usize = 50;
 
 impl Registry {
     /// The person of `local_id` at `tenant`, all its registrations, and the
@@ -99,11 +128,60 @@ impl Registry {
             .registration(tenant, local_id)
             .await?
             .ok_or_else(|| LocatorError::NotFound(format!("patient {local_id} at {tenant}")))?;
+        let history = self.store.link_history(tenant, local_id).await?;
         Ok(Located {
             locations: self.store.registrations_of(&registration.person).await?,
-            history: self.store.link_history(tenant, local_id).await?,
+            decision: history
+                .iter()
+                .rev()
+                .filter(|event| event.actor.starts_with("node/"))
+                .find_map(|event| StoredDecision::read(&event.detail)),
+            history,
             person: registration.person,
         })
+    }
+
+    /// For `node`: the person of one of its own patients, and that person's
+    /// other registrations at the same tenant. Other tenants, even ones the
+    /// node also hosts, stay out of it (tenant isolation).
+    pub async fn locate_own(
+        &self,
+        node: &AuthorizedNode,
+        tenant: &str,
+        local_id: &str,
+    ) -> Result<OwnPatient, LocatorError> {
+        self.directory
+            .check_tenants(node, &[tenant.to_owned()], "node.locate")
+            .await?;
+        let located = self.locate(tenant, local_id).await?;
+        Ok(OwnPatient {
+            person: located.person,
+            decision: located.decision,
+            local_ids: located
+                .locations
+                .into_iter()
+                .filter(|r| r.tenant == tenant)
+                .map(|r| r.local_id)
+                .collect(),
+        })
+    }
+
+    /// The persons a FHIR Patient's demographics match, best first, for
+    /// operators. Nothing is registered.
+    pub async fn find(
+        &self,
+        demographics_json: &str,
+        limit: usize,
+    ) -> Result<Vec<Found>, LocatorError> {
+        let patient = patient_json(demographics_json).map_err(LocatorError::InvalidArgument)?;
+        let mut found = Vec::new();
+        for candidate in self.index.search(&patient, limit.clamp(1, MAX_FOUND)) {
+            found.push(Found {
+                locations: self.store.registrations_of(&candidate.person).await?,
+                candidate,
+            });
+        }
+        Ok(found)
     }
 
     /// Review items with `status` (`None`: all).
@@ -186,12 +264,16 @@ fn validate(event: &IncomingEvent) -> Result<(), LocatorError> {
     if !matches!(event.event.as_str(), "upserted" | "deactivated" | "merged") {
         return Err(invalid("event must be upserted, deactivated or merged"));
     }
-    let demographics: serde_json::Value = serde_json::from_str(&event.demographics_json)
-        .map_err(|e| invalid(&format!("demographics_json is not JSON: {e}")))?;
-    if demographics["resourceType"] != "Patient" {
-        return Err(invalid(
-            "demographics_json must be the Patient's demographic elements",
-        ));
-    }
+    patient_json(&event.demographics_json).map_err(|why| invalid(&why))?;
     Ok(())
+}
+
+/// A FHIR Patient as JSON, or why it is not one.
+fn patient_json(json: &str) -> Result<serde_json::Value, String> {
+    let patient: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("demographics_json is not JSON: {e}"))?;
+    if patient["resourceType"] != "Patient" {
+        return Err("demographics_json must be the Patient's demographic elements".to_owned());
+    }
+    Ok(patient)
 }

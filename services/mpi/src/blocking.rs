@@ -11,6 +11,8 @@
 //!   married name);
 //! - birth date + postcode;
 //! - first name sound + family name sound (survives a birth date typo);
+//! - house number + postcode, the household (survives a mistyped name and
+//!   birth date of someone who has not moved);
 //! - each identifier (system and value);
 //! - each phone number.
 //!
@@ -41,6 +43,14 @@ fn sound(encoder: &DoubleMetaphone, token: &str) -> Option<String> {
     (!code.is_empty()).then_some(code)
 }
 
+/// The house number a street line starts with ("12b elm st" → "12b").
+fn house_number(street: &str) -> Option<&str> {
+    street
+        .split(' ')
+        .next()
+        .filter(|t| t.bytes().next().is_some_and(|b| b.is_ascii_digit()))
+}
+
 /// The blocking keys of a record, sorted and without duplicates.
 pub fn keys(record: &NormalizedRecord) -> Vec<BlockKey> {
     let encoder = DoubleMetaphone::default();
@@ -68,6 +78,11 @@ pub fn keys(record: &NormalizedRecord) -> Vec<BlockKey> {
     }
     if let (Some(g), Some(f)) = (&given, family.first()) {
         out.push(key(("given+family", g, f)));
+    }
+    if let Some(number) = house_number(&record.street)
+        && !record.postcode.is_empty()
+    {
+        out.push(key(("house+postcode", number, &*record.postcode)));
     }
     for id in record.identifiers.iter() {
         out.push(key(("identifier", id.system, &*id.value)));
@@ -118,6 +133,33 @@ mod tests {
             &original,
             &record("Katherine", "Smith", "1948-06-02")
         ));
+    }
+
+    #[test]
+    fn a_household_shares_a_key_whatever_the_names_and_dates() {
+        let at = |given: &str, family: &str, birth: &str, street: &str| {
+            NormalizedRecord::from_demographics(&Demographics {
+                given: vec![given.into()],
+                family: Some(family.into()),
+                birth_date: Some(birth.into()),
+                address: Some(crate::demographics::Address {
+                    lines: vec![street.into()],
+                    postal_code: Some("02139".into()),
+                    ..Default::default()
+                }),
+                ..Demographics::default()
+            })
+        };
+        let a = at("Hao", "Fisher", "1985-11-10", "1308 Beacon Drive Apt 10");
+        assert!(shares_a_key(
+            &a,
+            &at("Hdao", "Fishre", "1981-11-10", "1308 Beacon Dr")
+        ));
+        assert!(!shares_a_key(
+            &a,
+            &at("Hdao", "Fishre", "1981-11-10", "13 Beacon Dr")
+        ));
+        assert_eq!(house_number("elm st"), None);
     }
 
     #[test]

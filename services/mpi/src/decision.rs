@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::frequency::NameCounts;
 use crate::record::NormalizedRecord;
 use crate::rules::{self, Guard};
 use crate::score::{self, Comparison, Explanation};
@@ -73,6 +74,16 @@ impl PersonEvidence {
     fn may_auto_link(&self, config: &MatchConfig) -> bool {
         self.guards.is_empty() && (self.score >= config.auto_link_threshold || self.identifier_rule)
     }
+
+    /// Whether this person may be the patient: linkable, or scoring as
+    /// high with guards that only doubt the first name (a twin's name a
+    /// letter off may be this patient's, typed wrongly).
+    fn is_plausible(&self, config: &MatchConfig) -> bool {
+        self.may_auto_link(config)
+            || (self.score >= config.auto_link_threshold
+                && !self.excludes_review
+                && self.guards.iter().all(|g| g.doubts_only_names()))
+    }
 }
 
 /// Scores candidates and decides (stateless apart from its configuration).
@@ -92,16 +103,35 @@ impl Matcher {
         &self.config
     }
 
-    /// Compares an incoming record with candidate records and decides.
+    /// Compares an incoming record with candidate records and decides,
+    /// without name frequencies (any spelling may be a typo of a similar
+    /// one; see [`Matcher::assess_with_counts`]).
     pub fn assess<'a>(
         &self,
         incoming: &NormalizedRecord,
         candidates: impl IntoIterator<Item = Candidate<'a>>,
     ) -> Assessment {
+        self.assess_with_counts(incoming, candidates, &NameCounts::default())
+    }
+
+    /// Compares an incoming record with candidate records and decides;
+    /// `counts` are the name spellings of the records the candidates come
+    /// from, which tell a misspelling from another name.
+    pub fn assess_with_counts<'a>(
+        &self,
+        incoming: &NormalizedRecord,
+        candidates: impl IntoIterator<Item = Candidate<'a>>,
+        counts: &NameCounts,
+    ) -> Assessment {
         let weights = &self.config.weights;
         let mut people: Vec<PersonEvidence> = Vec::new();
         for candidate in candidates {
-            let cmp = score::compare(incoming, candidate.record, self.config.name_similarity);
+            let cmp = score::compare_with_counts(
+                incoming,
+                candidate.record,
+                self.config.name_similarity,
+                counts,
+            );
             let total = cmp.score(weights);
             let guards = rules::guards(&cmp);
             let excludes_review = guards.iter().any(|g| g.excludes_review(&cmp));
@@ -139,21 +169,26 @@ impl Matcher {
             .map(|p| (p.person, p.score))
             .collect();
 
-        let linkable: Vec<&PersonEvidence> = people
-            .iter()
-            .filter(|p| p.may_auto_link(&self.config))
-            .collect();
-        // Two unguarded persons both strong enough: the index may hold a
-        // duplicate person. Link only when one is far ahead (then both are
-        // most likely the same patient, and the best is the safe choice);
-        // otherwise an operator must look.
-        let (band, chosen) = match linkable.as_slice() {
-            [one] => (Band::AutoLink, Some(*one)),
-            [first, second, ..] if first.score - second.score >= AMBIGUITY_MARGIN => {
-                (Band::AutoLink, Some(*first))
+        // Another person strong enough to be the patient too: the index may
+        // hold a duplicate person, or a look-alike (a twin whose name is a
+        // letter off) the record may belong to. Link only when the best is
+        // far ahead; otherwise an operator must look.
+        let best = people.iter().find(|p| p.may_auto_link(&self.config));
+        let (band, chosen) = match best {
+            Some(best) => {
+                let rivalled = people.iter().any(|p| {
+                    p.person != best.person
+                        && p.is_plausible(&self.config)
+                        && best.score - p.score < AMBIGUITY_MARGIN
+                });
+                let band = if rivalled {
+                    Band::Review
+                } else {
+                    Band::AutoLink
+                };
+                (band, Some(best))
             }
-            [first, ..] => (Band::Review, Some(*first)),
-            [] => match people
+            None => match people
                 .iter()
                 .find(|p| p.score >= self.config.review_threshold && !p.excludes_review)
             {

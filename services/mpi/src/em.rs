@@ -144,6 +144,7 @@ mod tests {
         Comparison {
             levels: all,
             generation_conflict: false,
+            one_sided_generation: false,
             first_names: crate::score::FirstNames::Unknown,
         }
     }

@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::blocking::{self, BlockKey};
-use crate::decision::{Band, Candidate, Matcher, PersonId};
+use crate::decision::{Assessment, Band, Candidate, Matcher, PersonId};
 use crate::demographics::Demographics;
+use crate::frequency::NameCounts;
 use crate::record::NormalizedRecord;
 use crate::score::Explanation;
 use crate::weights::MatchConfig;
@@ -75,6 +76,9 @@ pub struct MatchIndex {
     /// that ids stay stable.
     persons: Vec<Vec<u32>>,
     blocks: HashMap<BlockKey, Vec<u32>>,
+    /// Name spellings of the records held (what tells a typo from another
+    /// name).
+    names: NameCounts,
     stats: IndexStats,
 }
 
@@ -86,6 +90,7 @@ impl MatchIndex {
             by_key: HashMap::new(),
             persons: Vec::new(),
             blocks: HashMap::new(),
+            names: NameCounts::default(),
             stats: IndexStats::default(),
         }
     }
@@ -104,16 +109,7 @@ impl MatchIndex {
         let previous_person = existing.map(|pos| self.detach(pos));
 
         let candidates = self.candidate_positions(&record);
-        let assessment = self.matcher.assess(
-            &record,
-            candidates.iter().map(|&pos| {
-                let stored = &self.records[pos as usize];
-                Candidate {
-                    person: stored.person,
-                    record: &stored.record,
-                }
-            }),
-        );
+        let assessment = self.assess(&record, &candidates);
 
         let person = match (assessment.band, assessment.person) {
             (Band::AutoLink, Some(person)) => person,
@@ -127,6 +123,7 @@ impl MatchIndex {
         };
 
         let keys = blocking::keys(&record);
+        self.names.add(&record);
         let pos = match existing {
             Some(pos) => {
                 self.records[pos as usize] = StoredRecord {
@@ -177,6 +174,7 @@ impl MatchIndex {
             self.persons.resize_with(slot + 1, Vec::new);
         }
         let keys = blocking::keys(&record);
+        self.names.add(&record);
         let stored = StoredRecord {
             key: key.clone(),
             person,
@@ -237,6 +235,7 @@ impl MatchIndex {
     fn detach(&mut self, pos: u32) -> PersonId {
         let stored = &self.records[pos as usize];
         let (keys, person) = (blocking::keys(&stored.record), stored.person);
+        self.names.remove(&stored.record);
         for k in keys {
             if let Some(block) = self.blocks.get_mut(&k) {
                 block.retain(|&p| p != pos);
@@ -250,24 +249,63 @@ impl MatchIndex {
     }
 
     /// Positions of records sharing a key with `record`, skipping blocks
-    /// over the cap.
+    /// over the cap (counted in the stats).
     fn candidate_positions(&mut self, record: &NormalizedRecord) -> Vec<u32> {
+        let (positions, skipped) = self.positions_sharing_keys(record);
+        self.stats.oversized_blocks_skipped += skipped;
+        self.stats.comparisons += positions.len() as u64;
+        positions
+    }
+
+    /// Positions of records sharing a key with `record`, and how many
+    /// blocks were skipped for being over the cap.
+    fn positions_sharing_keys(&self, record: &NormalizedRecord) -> (Vec<u32>, u64) {
         let cap = self.matcher.config().max_block_size;
-        let mut positions = Vec::new();
+        let (mut positions, mut skipped) = (Vec::new(), 0);
         for k in blocking::keys(record) {
             let Some(block) = self.blocks.get(&k) else {
                 continue;
             };
             if block.len() > cap {
-                self.stats.oversized_blocks_skipped += 1;
+                skipped += 1;
                 continue;
             }
             positions.extend_from_slice(block);
         }
         positions.sort_unstable();
         positions.dedup();
-        self.stats.comparisons += positions.len() as u64;
-        positions
+        (positions, skipped)
+    }
+
+    /// How a record with `demographics` would be decided, without
+    /// registering it (a search by demographics).
+    pub fn search(&self, demographics: &Demographics) -> Assessment {
+        let record = NormalizedRecord::from_demographics(demographics);
+        let (positions, _) = self.positions_sharing_keys(&record);
+        self.assess(&record, &positions)
+    }
+
+    /// How a record with `demographics` compares with one registered record
+    /// alone (`None` for an unknown key): why two records were or were not
+    /// linked, for an operator or the quality harness.
+    pub fn compare_with(&self, demographics: &Demographics, key: &RecordKey) -> Option<Assessment> {
+        let pos = *self.by_key.get(key)?;
+        let record = NormalizedRecord::from_demographics(demographics);
+        Some(self.assess(&record, &[pos]))
+    }
+
+    fn assess(&self, record: &NormalizedRecord, positions: &[u32]) -> Assessment {
+        self.matcher.assess_with_counts(
+            record,
+            positions.iter().map(|&pos| {
+                let stored = &self.records[pos as usize];
+                Candidate {
+                    person: stored.person,
+                    record: &stored.record,
+                }
+            }),
+            &self.names,
+        )
     }
 
     /// The person a record belongs to.
@@ -308,8 +346,8 @@ impl MatchIndex {
         self.stats
     }
 
-    /// Estimated heap and inline bytes held per record (records, keys,
-    /// person lists, blocks), for capacity planning.
+    /// Estimated heap and inline bytes held (records, keys, person lists,
+    /// blocks, name counts), for capacity planning.
     pub fn estimated_bytes(&self) -> usize {
         let records: usize = self
             .records
@@ -335,6 +373,6 @@ impl MatchIndex {
                 .values()
                 .map(|b| b.capacity() * 4)
                 .sum::<usize>();
-        records + by_key + persons + blocks
+        records + by_key + persons + blocks + self.names.heap_bytes()
     }
 }

@@ -8,7 +8,8 @@
 //! The pipeline, one module per step:
 //! [`normalize`] (and [`nicknames`]) turn typed demographics into a compact
 //! [`NormalizedRecord`]; [`blocking`] picks the candidates worth comparing;
-//! [`score`] compares fields into Fellegi–Sunter levels weighed by
+//! [`score`] (and [`names`], with the name spellings' [`frequency`] in the
+//! index) compares fields into Fellegi–Sunter levels weighed by
 //! [`weights`] (re-estimable with [`em`]); [`rules`] holds the identifier
 //! rule and the guards that never let twins, parent and child, or a shared
 //! mistyped identifier link automatically; [`decision`] turns scores into a
@@ -25,7 +26,9 @@ pub mod demographics;
 pub mod em;
 pub mod error;
 mod fhir;
+pub mod frequency;
 pub mod index;
+pub mod names;
 pub mod nicknames;
 pub mod normalize;
 pub mod record;
@@ -37,6 +40,7 @@ pub mod weights;
 pub use decision::{Assessment, Band, Candidate, Matcher, PersonId};
 pub use demographics::{Address, Demographics, Identifier, Sex};
 pub use error::ConfigError;
+pub use frequency::NameCounts;
 pub use index::{Decision, IndexStats, MatchIndex, RecordKey};
 pub use record::NormalizedRecord;
 pub use rules::Guard;

@@ -76,6 +76,28 @@ fn formal_names(name: &str) -> impl Iterator<Item = &'static str> {
         .map(|(_, formal)| *formal)
 }
 
+/// The other names the table makes `name` equal to: its formal names if it
+/// is a nickname, its nicknames if it is a formal name ("beth" →
+/// elizabeth; "elizabeth" → bess, beth, betsy, betty …). One step only:
+/// two formal names sharing a nickname (Christina, Christopher) are not
+/// forms of each other.
+pub fn other_forms(name: &str) -> impl Iterator<Item = &'static str> + '_ {
+    let start = BY_FORMAL.partition_point(|(formal, _)| *formal < name);
+    let nicknames = BY_FORMAL[start..]
+        .iter()
+        .take_while(move |(formal, _)| *formal == name)
+        .map(|(_, nick)| *nick);
+    formal_names(name).chain(nicknames)
+}
+
+/// [`PAIRS`] as `(formal name, nickname)`, sorted for binary search by
+/// formal name.
+static BY_FORMAL: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLock::new(|| {
+    let mut pairs: Vec<(&str, &str)> = PAIRS.iter().map(|&(nick, formal)| (formal, nick)).collect();
+    pairs.sort_unstable();
+    pairs
+});
+
 /// The canonical form of a (normalized, lowercase) given name: the first
 /// formal name of a nickname, or the name itself. Used where one value is
 /// needed, such as blocking keys.
@@ -123,5 +145,19 @@ mod tests {
         assert!(equivalent("chris", "christine"));
         assert!(!equivalent("christine", "christopher"));
         assert!(!equivalent("john", "james"));
+    }
+
+    #[test]
+    fn other_forms_go_one_step_both_ways() {
+        let forms: Vec<&str> = other_forms("elizabeth").collect();
+        assert!(
+            forms.contains(&"betty") && forms.contains(&"liz"),
+            "{forms:?}"
+        );
+        assert_eq!(other_forms("bob").collect::<Vec<_>>(), ["robert"]);
+        let chris: Vec<&str> = other_forms("chris").collect();
+        assert!(chris.contains(&"christina") && chris.contains(&"christopher"));
+        assert!(!other_forms("christina").any(|f| f == "christopher"));
+        assert_eq!(other_forms("xiu").count(), 0);
     }
 }

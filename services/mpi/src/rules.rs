@@ -26,6 +26,10 @@ pub enum Guard {
     FirstNameConflict,
     /// Both records carry generational suffixes and they differ (Jr/Sr).
     Generation,
+    /// One record carries a generational suffix, so a namesake father or
+    /// son exists, and the birth date that tells them apart is missing:
+    /// name and address cannot say which of the two the other record is.
+    NamesakeWithoutBirthDate,
     /// Birth dates clearly differ (not a typo, not a transposition):
     /// parent and child with one name, or a mistyped identifier.
     BirthDateConflict,
@@ -43,6 +47,14 @@ impl Guard {
         self == Guard::Siblings
             && comparison.first_names == FirstNames::Different
             && !identifier_agrees(comparison)
+    }
+
+    /// Whether the guard doubts only the first name or sex of a look-alike:
+    /// the person may still be the patient, typed with a name a letter off
+    /// or the wrong sex. The others say the records disagree on who the
+    /// person is (birth, generation, identifiers).
+    pub fn doubts_only_names(self) -> bool {
+        matches!(self, Guard::Siblings | Guard::FirstNameConflict)
     }
 }
 
@@ -68,6 +80,9 @@ pub fn guards(c: &Comparison) -> Vec<Guard> {
     }
     if c.generation_conflict {
         out.push(Guard::Generation);
+    }
+    if c.one_sided_generation && birth == Level::Missing {
+        out.push(Guard::NamesakeWithoutBirthDate);
     }
     if birth == Level::Disagree {
         out.push(Guard::BirthDateConflict);

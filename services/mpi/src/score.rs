@@ -1,12 +1,14 @@
 //! Field comparators and the Fellegi–Sunter score: each field of two
 //! normalized records gets a [`Level`], each level a weight, and the score
-//! is their sum. The comparison is kept apart from the weights so that the
-//! EM estimator can re-weigh the same comparisons.
+//! is their sum (the name comparators are in [`crate::names`]). The
+//! comparison is kept apart from the weights so that the EM estimator can
+//! re-weigh the same comparisons.
 
 use serde::{Deserialize, Serialize};
 use strsim::{jaro_winkler, osa_distance};
 
-use crate::nicknames;
+use crate::frequency::NameCounts;
+use crate::names;
 use crate::normalize::IdKind;
 use crate::record::NormalizedRecord;
 use crate::rules::Guard;
@@ -19,6 +21,9 @@ pub struct Comparison {
     pub levels: [Level; FIELD_COUNT],
     /// Both records carry a generational suffix and they differ (Jr/Sr).
     pub generation_conflict: bool,
+    /// Exactly one record carries a generational suffix: a namesake
+    /// relative exists, and the other record may be either of them.
+    pub one_sided_generation: bool,
     /// How the two first names relate (the guards need more than the level:
     /// "Jose" vs "Gary Jose" is a partial agreement of given names, but
     /// two different first names).
@@ -104,13 +109,26 @@ impl Explanation {
     }
 }
 
-/// Compares two normalized records field by field.
+/// Compares two normalized records field by field, without name
+/// frequencies: every spelling a typo apart from another may be its typo.
 pub fn compare(a: &NormalizedRecord, b: &NormalizedRecord, name_similarity: f64) -> Comparison {
+    compare_with_counts(a, b, name_similarity, &NameCounts::default())
+}
+
+/// Compares two normalized records field by field, telling misspellings
+/// from other names by how often each spelling occurs (`counts`, the
+/// records of the index the candidate comes from).
+pub fn compare_with_counts(
+    a: &NormalizedRecord,
+    b: &NormalizedRecord,
+    name_similarity: f64,
+    counts: &NameCounts,
+) -> Comparison {
     let mut levels = [Level::Missing; FIELD_COUNT];
-    let (given_level, first_names) = given(&a.given, &b.given, name_similarity);
+    let (given_level, first_names) = names::given(&a.given, &b.given, name_similarity, counts);
     levels[Field::Given.index()] = given_level;
-    levels[Field::Middle.index()] = middle(&a.given, &b.given);
-    levels[Field::Family.index()] = family(&a.family, &b.family, name_similarity);
+    levels[Field::Middle.index()] = names::middle(&a.given, &b.given);
+    levels[Field::Family.index()] = names::family(&a.family, &b.family, name_similarity, counts);
     levels[Field::BirthDate.index()] = birth_date(a, b);
     levels[Field::Sex.index()] = match (a.sex, b.sex) {
         (Some(x), Some(y)) if x == y => Level::Exact,
@@ -132,102 +150,31 @@ pub fn compare(a: &NormalizedRecord, b: &NormalizedRecord, name_similarity: f64)
     Comparison {
         levels,
         generation_conflict: matches!((a.generation, b.generation), (Some(x), Some(y)) if x != y),
+        one_sided_generation: a.generation.is_some() != b.generation.is_some(),
         first_names,
     }
 }
 
 /// One typing error apart (insertion, deletion, substitution or swap of
-/// adjacent characters), or two in a long name. Below three characters one
-/// edit makes another name ("Al"/"Ed"), so short names must be equal.
-fn typo(a: &str, b: &str) -> bool {
+/// adjacent characters), or two in a long string. Below three characters
+/// one edit makes another value ("Al"/"Ed"), so short ones must be equal.
+pub(crate) fn typo(a: &str, b: &str) -> bool {
     let shorter = a.len().min(b.len());
-    shorter >= 3 && osa_distance(a, b) <= if shorter >= 6 { 2 } else { 1 }
+    let edits = if shorter >= 6 { 2 } else { 1 };
+    // Lengths further apart than the edits allowed cannot be a typo; this
+    // spares the distance (which allocates) for most pairs of names.
+    let lengths_fit = || a.chars().count().abs_diff(b.chars().count()) <= edits;
+    shorter >= 3 && lengths_fit() && osa_distance(a, b) <= edits
 }
 
-fn similar(a: &str, b: &str, threshold: f64) -> bool {
-    typo(a, b) || (a.len().min(b.len()) >= 4 && jaro_winkler(a, b) >= threshold)
-}
-
-/// Given names. First names equal or nicknames → exact; a typo apart →
-/// close; an initial that fits, a first name found among the other's
-/// middle names, or alike spellings → partial.
-fn given(a: &str, b: &str, threshold: f64) -> (Level, FirstNames) {
-    let (Some(fa), Some(fb)) = (
-        a.split(' ').next().filter(|s| !s.is_empty()),
-        b.split(' ').next().filter(|s| !s.is_empty()),
-    ) else {
-        return (Level::Missing, FirstNames::Unknown);
-    };
-    if nicknames::equivalent(fa, fb) {
-        return (Level::Exact, FirstNames::Same);
-    }
-    if fa.len() == 1 || fb.len() == 1 {
-        return if fa.as_bytes()[0] == fb.as_bytes()[0] {
-            (Level::Partial, FirstNames::Initial)
-        } else {
-            (Level::Disagree, FirstNames::Different)
-        };
-    }
-    if similar(fa, fb, threshold) {
-        return (Level::Close, FirstNames::Typo);
-    }
-    if jaro_winkler(fa, fb) >= 0.8 {
-        return (Level::Partial, FirstNames::Similar);
-    }
-    let crossed = a
-        .split(' ')
-        .any(|x| x.len() > 1 && b.split(' ').any(|y| nicknames::equivalent(x, y)));
-    if crossed {
-        (Level::Partial, FirstNames::Different)
-    } else {
-        (Level::Disagree, FirstNames::Different)
-    }
-}
-
-/// Middle names (given names after the first): the same full name (or
-/// nickname) → exact; initials that fit → partial; both present and
-/// different → disagree. Absent on either side is the common case (desks
-/// rarely ask), so it is no evidence.
-fn middle(a: &str, b: &str) -> Level {
-    let (Some((_, ma)), Some((_, mb))) = (a.split_once(' '), b.split_once(' ')) else {
-        return Level::Missing;
-    };
-    let mut level = Level::Disagree;
-    for x in ma.split(' ') {
-        for y in mb.split(' ') {
-            if x.len() > 1 && y.len() > 1 && nicknames::equivalent(x, y) {
-                return Level::Exact;
-            }
-            if x.as_bytes().first() == y.as_bytes().first() && (x.len() == 1 || y.len() == 1) {
-                level = Level::Partial;
-            }
-        }
-    }
-    level
-}
-
-/// Family names: the whole name equal → exact; a typo apart → close; one
-/// part of a double name shared ("Garcia Lopez" / "Garcia") → partial.
-fn family(a: &str, b: &str, threshold: f64) -> Level {
-    if a.is_empty() || b.is_empty() {
-        Level::Missing
-    } else if a == b {
-        Level::Exact
-    } else if similar(a, b, threshold) {
-        Level::Close
-    } else if a
-        .split(' ')
-        .any(|x| x.len() > 1 && b.split(' ').any(|y| x == y))
-    {
-        Level::Partial
-    } else {
-        Level::Disagree
-    }
-}
-
-/// Birth dates: equal → exact; one digit wrong or two adjacent digits
-/// swapped → close; day and month transposed, or only the year known on one
-/// side and equal → partial.
+/// Birth dates: equal → exact; one digit wrong, two adjacent digits
+/// swapped, or only the month different → close; day and month
+/// transposed, or only the year known on one side and equal → partial.
+///
+/// A month picked from the wrong line of a list or typed wrongly changes
+/// both of its digits but leaves year and day, so it is a typo, not a
+/// conflict; a parent or child has another year and keeps the
+/// [`crate::Guard::BirthDateConflict`].
 fn birth_date(a: &NormalizedRecord, b: &NormalizedRecord) -> Level {
     let (Some(x), Some(y)) = (a.birth_date, b.birth_date) else {
         return Level::Missing;
@@ -250,7 +197,8 @@ fn birth_date(a: &NormalizedRecord, b: &NormalizedRecord) -> Level {
     let differing: Vec<usize> = (0..8).filter(|&i| dx[i] != dy[i]).collect();
     let adjacent_swap = matches!(differing.as_slice(), [i, j]
         if *j == i + 1 && dx[*i] == dy[*j] && dx[*j] == dy[*i]);
-    if differing.len() == 1 || adjacent_swap {
+    let only_month = x.year == y.year && x.day == y.day;
+    if differing.len() == 1 || adjacent_swap || only_month {
         Level::Close
     } else {
         Level::Disagree
@@ -322,30 +270,6 @@ mod tests {
     }
 
     #[test]
-    fn nickname_and_typo_and_initial_levels() {
-        let t = 0.92;
-        assert_eq!(given("bob", "robert", t), (Level::Exact, FirstNames::Same));
-        assert_eq!(
-            given("micheal", "michael", t),
-            (Level::Close, FirstNames::Typo)
-        );
-        assert_eq!(
-            given("j", "james", t),
-            (Level::Partial, FirstNames::Initial)
-        );
-        assert_eq!(
-            given("ann marie", "marie", t),
-            (Level::Partial, FirstNames::Different)
-        );
-        assert_eq!(
-            given("john", "peter", t),
-            (Level::Disagree, FirstNames::Different)
-        );
-        assert_eq!(given("", "peter", t), (Level::Missing, FirstNames::Unknown));
-        assert_eq!(family("garcia lopez", "lopez", t), Level::Partial);
-    }
-
-    #[test]
     fn transposed_day_and_month_is_partial_and_digit_typo_close() {
         let a = record("ann", "lee", "1980-03-07");
         assert_eq!(
@@ -365,7 +289,21 @@ mod tests {
             Level::Partial
         );
         assert_eq!(
+            birth_date(&a, &record("ann", "lee", "1980-11-07")),
+            Level::Close,
+            "only the month differs"
+        );
+        assert_eq!(
             birth_date(&a, &record("ann", "lee", "1955-11-21")),
+            Level::Disagree
+        );
+        assert_eq!(
+            birth_date(&a, &record("ann", "lee", "1955-03-07")),
+            Level::Disagree,
+            "another year is another generation"
+        );
+        assert_eq!(
+            birth_date(&a, &record("ann", "lee", "1980-11-27")),
             Level::Disagree
         );
     }

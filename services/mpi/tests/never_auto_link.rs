@@ -123,6 +123,91 @@ fn shared_identifier_typed_wrongly_once_goes_to_review_not_link() {
 }
 
 #[test]
+fn a_namesake_without_birth_date_is_not_auto_linked() {
+    let mut index = MatchIndex::new(MatchConfig::default());
+    let mut father = patient("Sanjay", "Lowe", "1933-04-20", Sex::Male);
+    father.suffix = vec!["Sr.".into()];
+    let f = index.register(RecordKey::new("hospital", "f"), &father);
+    // The son, at his father's address, registered without suffix or date:
+    // name and address cannot tell which of the two he is.
+    let mut son = patient("Sanjay", "Lowe", "1933-04-20", Sex::Male);
+    son.birth_date = None;
+    let s = index.register(RecordKey::new("clinic", "s"), &son);
+    assert_ne!(s.band, Band::AutoLink, "{:?}", s.explanation);
+    assert_ne!(f.person, s.person);
+    assert!(
+        s.explanation
+            .guards
+            .contains(&Guard::NamesakeWithoutBirthDate)
+    );
+}
+
+/// Registers a few unrelated patients with each first name, so that the
+/// index knows them as names in their own right rather than typos.
+fn establish_names(index: &mut MatchIndex, names: &[&str]) {
+    for (i, name) in names.iter().enumerate() {
+        for j in 0..5 {
+            let mut d = patient(name, &format!("Filler{i}x{j}"), "1950-01-01", Sex::Male);
+            d.birth_date = Some(format!("19{:02}-0{}-1{j}", 40 + i, j + 1));
+            d.address = None;
+            d.phones.clear();
+            index.register(RecordKey::new("filler", format!("{name}-{j}")), &d);
+        }
+    }
+}
+
+#[test]
+fn twins_whose_names_are_a_letter_apart_are_not_auto_linked() {
+    let mut index = MatchIndex::new(MatchConfig::default());
+    establish_names(&mut index, &["Brian", "Bryan"]);
+    let a = index.register(
+        RecordKey::new("clinic", "1"),
+        &patient("Brian", "Nakamura", "2015-07-20", Sex::Male),
+    );
+    let b = index.register(
+        RecordKey::new("clinic", "2"),
+        &patient("Bryan", "Nakamura", "2015-07-20", Sex::Male),
+    );
+    assert_ne!(b.band, Band::AutoLink, "{:?}", b.explanation);
+    assert_ne!(a.person, b.person);
+    assert!(b.explanation.guards.contains(&Guard::Siblings));
+}
+
+#[test]
+fn a_record_that_also_fits_a_look_alike_goes_to_review() {
+    let mut index = MatchIndex::new(MatchConfig::default());
+    establish_names(&mut index, &["Josh", "Jose"]);
+    let mut joshua = patient("Joshua", "Green", "1966-03-26", Sex::Male);
+    joshua.address = None;
+    joshua.phones.clear();
+    index.register(RecordKey::new("clinic", "joshua"), &joshua);
+    let mut jose = patient("Jose", "Green", "1966-03-26", Sex::Male);
+    jose.phones.clear();
+    index.register(RecordKey::new("hospital", "jose"), &jose);
+    // "Josh" is Joshua's nickname, and Jose mistyped at Jose's address.
+    let mut josh = patient("Josh", "Green", "1966-03-26", Sex::Male);
+    josh.phones.clear();
+    let d = index.register(RecordKey::new("lab", "josh"), &josh);
+    assert_eq!(d.band, Band::Review, "{:?}", d.explanation);
+    assert!(d.candidates.len() >= 2, "{:?}", d.candidates);
+}
+
+#[test]
+fn a_mistyped_birth_month_still_links() {
+    let mut index = MatchIndex::new(MatchConfig::default());
+    let a = index.register(
+        RecordKey::new("clinic", "1"),
+        &patient("Doris", "Gray", "1956-06-24", Sex::Female),
+    );
+    let b = index.register(
+        RecordKey::new("hospital", "2"),
+        &patient("Doris", "Gray", "1956-11-24", Sex::Female),
+    );
+    assert_eq!(b.band, Band::AutoLink, "{:?}", b.explanation);
+    assert_eq!(a.person, b.person);
+}
+
+#[test]
 fn same_patient_with_typo_nickname_and_zip_plus_four_links() {
     let mut index = MatchIndex::new(MatchConfig::default());
     let a = index.register(

@@ -2,7 +2,8 @@
 //! directory API (TLS, the locator verified against the network CA,
 //! authenticated with the operator credential).
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -59,6 +60,14 @@ enum What {
         /// The patient's id there.
         #[arg(long)]
         patient: String,
+    },
+    /// The network persons a patient's demographics match, best first.
+    /// Nothing is registered.
+    Find {
+        /// A FHIR R4 Patient as JSON (`-`: standard input).
+        patient: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
     },
     /// How many patient-feed events from a node the locator has applied.
     Feed { node: String },
@@ -235,6 +244,31 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         What::Locate { tenant, patient } => print_location(&mut client, tenant, patient)
             .await
             .map_err(failed),
+        What::Find { patient, limit } => {
+            let demographics_json = read_input(&patient)?;
+            let matches = client
+                .find_patient(pb::FindPatientRequest {
+                    demographics_json,
+                    limit,
+                })
+                .await
+                .map_err(failed)?
+                .into_inner()
+                .matches;
+            if matches.is_empty() {
+                println!("no matching person");
+            }
+            for m in matches {
+                println!("person {}	{}	score={:.2}", m.person_id, m.band, m.score);
+                for l in m.locations {
+                    println!("  at {}	{}	{}", l.tenant, l.local_id, l.status);
+                }
+                if !m.explanation_json.is_empty() {
+                    println!("  {}", m.explanation_json);
+                }
+            }
+            Ok(())
+        }
         What::Review(review) => run_review(&mut client, review).await.map_err(failed),
         What::Link {
             tenant,
@@ -335,6 +369,9 @@ async fn run_review(client: &mut Client, command: Review) -> Result<(), tonic::S
 
 fn print_located(located: pb::LocatePatientResponse) {
     println!("person {}", located.person_id);
+    if !located.band.is_empty() {
+        println!("  matched {}\tscore={:.2}", located.band, located.score);
+    }
     for l in located.locations {
         println!("  at {}\t{}\t{}", l.tenant, l.local_id, l.status);
     }
@@ -598,4 +635,14 @@ pub fn describe(status: &tonic::Status) -> String {
         source = cause.source();
     }
     text
+}
+
+/// The contents of `path`, or of standard input for `-`.
+fn read_input(path: &Path) -> anyhow::Result<String> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }

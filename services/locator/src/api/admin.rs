@@ -15,8 +15,9 @@ use crate::directory::model::{
     OrganizationKind, OrganizationStatus,
 };
 use crate::federation::NodeDialer;
+use crate::matching::band_name;
 use crate::registry::{Located, Registry};
-use crate::store::{Resolution, ReviewItem};
+use crate::store::{Registration, Resolution, ReviewItem};
 
 #[derive(Debug, Clone)]
 pub struct AdminApi {
@@ -211,6 +212,30 @@ impl DirectoryService for AdminApi {
         Ok(Response::new(location(located)))
     }
 
+    async fn find_patient(
+        &self,
+        request: Request<pb::FindPatientRequest>,
+    ) -> Reply<pb::FindPatientResponse> {
+        let r = request.get_ref();
+        let limit = match r.limit {
+            0 => 10,
+            n => n as usize,
+        };
+        let found = self.registry.find(&r.demographics_json, limit).await?;
+        Ok(Response::new(pb::FindPatientResponse {
+            matches: found
+                .into_iter()
+                .map(|f| pb::PersonMatch {
+                    person_id: f.candidate.person,
+                    band: band_name(f.candidate.band).to_owned(),
+                    score: f.candidate.score,
+                    explanation_json: f.candidate.explanation,
+                    locations: f.locations.into_iter().map(patient_location).collect(),
+                })
+                .collect(),
+        }))
+    }
+
     async fn list_review_items(
         &self,
         request: Request<pb::ListReviewItemsRequest>,
@@ -388,17 +413,26 @@ fn node_message(node: Node) -> pb::Node {
     }
 }
 
+fn patient_location(registration: Registration) -> pb::PatientLocation {
+    pb::PatientLocation {
+        tenant: registration.tenant,
+        local_id: registration.local_id,
+        status: registration.status,
+    }
+}
+
 fn location(located: Located) -> pb::LocatePatientResponse {
+    let (band, score) = located
+        .decision
+        .map_or(("", 0.0), |d| (band_name(d.band), d.score));
     pb::LocatePatientResponse {
         person_id: located.person,
+        band: band.to_owned(),
+        score,
         locations: located
             .locations
             .into_iter()
-            .map(|l| pb::PatientLocation {
-                tenant: l.tenant,
-                local_id: l.local_id,
-                status: l.status,
-            })
+            .map(patient_location)
             .collect(),
         history: located
             .history

@@ -46,14 +46,19 @@ pub struct NewCertificate {
 #[derive(Debug, Clone)]
 pub struct DirectoryStore {
     db: DatabaseConnection,
+    /// Where every write goes (see `continuum_migrations::database::Connections`).
+    writer: DatabaseConnection,
 }
 
 impl DirectoryStore {
     /// Connect, and bring the schema up to date.
     pub async fn open(url: &str) -> Result<Self, LocatorError> {
-        let db = continuum_migrations::database::connect(url, 16).await?;
-        LocatorMigrator::up(&db, None).await?;
-        Ok(Self { db })
+        let connections = continuum_migrations::database::connect_split(url, 16).await?;
+        LocatorMigrator::up(&connections.write, None).await?;
+        Ok(Self {
+            db: connections.read,
+            writer: connections.write,
+        })
     }
 
     async fn write(&self) -> Result<DatabaseTransaction, LocatorError> {
@@ -64,7 +69,7 @@ impl DirectoryStore {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        Ok(self.db.begin_with_options(options).await?)
+        Ok(self.writer.begin_with_options(options).await?)
     }
 
     // ----- organizations
@@ -405,7 +410,7 @@ impl DirectoryStore {
         nodes::Entity::update_many()
             .col_expr(nodes::Column::LastSeen, Expr::value(now))
             .filter(nodes::Column::Id.eq(node.as_str()))
-            .exec(&self.db)
+            .exec(&self.writer)
             .await?;
         Ok(())
     }
@@ -421,7 +426,7 @@ impl DirectoryStore {
             detail: Set(event.detail.clone()),
             ..Default::default()
         }
-        .insert(&self.db)
+        .insert(&self.writer)
         .await?;
         Ok(())
     }

@@ -165,16 +165,17 @@ impl DirectoryStore {
     }
 }
 
-/// Queue `candidates` for the registration of `local_id` at `tenant`.
-pub(super) async fn open_reviews(
-    tx: &DatabaseTransaction,
+/// Review items for `candidates` of the registration of `local_id` at
+/// `tenant`.
+pub(super) fn review_rows(
     tenant: &str,
     local_id: &str,
     candidates: &[ReviewCandidate],
     now: &str,
-) -> Result<(), LocatorError> {
-    for candidate in candidates {
-        review_items::ActiveModel {
+) -> impl Iterator<Item = review_items::ActiveModel> {
+    candidates
+        .iter()
+        .map(move |candidate| review_items::ActiveModel {
             id: Set(candidate.id.clone()),
             tenant_id: Set(tenant.to_owned()),
             local_id: Set(local_id.to_owned()),
@@ -186,11 +187,7 @@ pub(super) async fn open_reviews(
             resolved_at: Set(None),
             resolved_by: Set(None),
             note: Set(None),
-        }
-        .insert(tx)
-        .await?;
-    }
-    Ok(())
+        })
 }
 
 async fn move_registration(
@@ -224,7 +221,7 @@ async fn registration_person(
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn history(
+async fn history(
     tx: &DatabaseTransaction,
     now: &str,
     tenant: &str,
@@ -234,6 +231,22 @@ pub(super) async fn history(
     detail: &str,
     actor: &str,
 ) -> Result<(), LocatorError> {
+    history_row(now, tenant, local_id, person, action, detail, actor)
+        .insert(tx)
+        .await?;
+    Ok(())
+}
+
+/// An entry of a registration's link history.
+pub(super) fn history_row(
+    now: &str,
+    tenant: &str,
+    local_id: &str,
+    person: &str,
+    action: &str,
+    detail: &str,
+    actor: &str,
+) -> link_history::ActiveModel {
     link_history::ActiveModel {
         at: Set(now.to_owned()),
         tenant_id: Set(tenant.to_owned()),
@@ -244,9 +257,6 @@ pub(super) async fn history(
         actor: Set(actor.to_owned()),
         ..Default::default()
     }
-    .insert(tx)
-    .await?;
-    Ok(())
 }
 
 fn item(row: review_items::Model) -> ReviewItem {

@@ -4,14 +4,17 @@
 //! scenario and throughput, with configured and EM-estimated weights.
 //!
 //! `cargo run --release -p continuum-mpi --bin mpi-quality -- --persons 10000 [--seed 1] [--no-em]
-//! [--auto-link T] [--review T]` (threshold flags are for tuning experiments)
+//! [--auto-link T] [--review T] [--show-misses N] [--show-false-links N]` (threshold flags
+//! are for tuning experiments; `--show-*` print up to N diagnosed pairs of the configured run,
+//! values included, which is only acceptable because the data are generated)
 
 use std::process::ExitCode;
 use std::time::Instant;
 
 use continuum_mpi::em::{self, EmSettings};
-use continuum_mpi::testset::{self, QualityReport, Scenario, TestSet};
-use continuum_mpi::{Field, Level, MatchConfig};
+use continuum_mpi::testset::diagnose::{self, PairDiagnosis};
+use continuum_mpi::testset::{self, QualityReport, Registrations, Scenario, TestSet};
+use continuum_mpi::{Field, Level, MatchConfig, NormalizedRecord};
 
 #[derive(Debug)]
 struct Args {
@@ -20,6 +23,8 @@ struct Args {
     em: bool,
     auto_link: Option<f64>,
     review: Option<f64>,
+    show_misses: usize,
+    show_false_links: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -29,6 +34,8 @@ fn parse_args() -> Result<Args, String> {
         em: true,
         auto_link: None,
         review: None,
+        show_misses: 0,
+        show_false_links: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -59,10 +66,20 @@ fn parse_args() -> Result<Args, String> {
                         .map_err(|e| format!("--review: {e}"))?,
                 )
             }
+            "--show-misses" => {
+                args.show_misses = value("--show-misses")?
+                    .parse()
+                    .map_err(|e| format!("--show-misses: {e}"))?
+            }
+            "--show-false-links" => {
+                args.show_false_links = value("--show-false-links")?
+                    .parse()
+                    .map_err(|e| format!("--show-false-links: {e}"))?
+            }
             other => {
                 return Err(format!(
                     "unknown argument {other}; usage: mpi-quality --persons N [--seed S] [--no-em] \
-                     [--auto-link T] [--review T]"
+                     [--auto-link T] [--review T] [--show-misses N] [--show-false-links N]"
                 ));
             }
         }
@@ -77,15 +94,60 @@ struct Row {
     seconds: f64,
 }
 
-fn run(set: &TestSet, name: &'static str, config: MatchConfig, seed: u64) -> Row {
+/// Registers the test set under `config` and measures it; the
+/// registrations are returned for diagnostics.
+fn run(set: &TestSet, name: &'static str, config: MatchConfig, seed: u64) -> (Row, Registrations) {
     let started = Instant::now();
     let registrations = testset::register_all(set, config, seed);
     let seconds = started.elapsed().as_secs_f64();
-    Row {
+    let row = Row {
         name,
         report: testset::evaluate(set, &registrations),
         seconds,
+    };
+    (row, registrations)
+}
+
+/// Prints up to `limit` diagnosed pairs: decision, per-field levels and
+/// weights, guards, and both records.
+fn print_diagnoses(title: &str, set: &TestSet, pairs: &[PairDiagnosis], limit: usize) {
+    println!(
+        "### {title}: {} (showing {})\n",
+        pairs.len(),
+        limit.min(pairs.len())
+    );
+    for d in pairs.iter().take(limit) {
+        let e = &d.pair.explanation;
+        let fields: Vec<String> = e
+            .fields
+            .iter()
+            .filter(|f| f.level != Level::Missing)
+            .map(|f| format!("{:?}={:?}({:+.1})", f.field, f.level, f.weight))
+            .collect();
+        let describe = |i: usize| {
+            diagnose::describe(&NormalizedRecord::from_demographics(
+                &set.records[i].demographics,
+            ))
+        };
+        println!(
+            "- decided {:?} at {:.1}; pair {:.1} ({:?}{}) guards {:?}{}\n  {}\n  new:     {}\n  earlier: {}",
+            d.band,
+            d.score,
+            d.pair.score,
+            d.pair.band,
+            if e.identifier_rule { ", id rule" } else { "" },
+            e.guards,
+            if d.shares_block {
+                ""
+            } else {
+                " NOT BLOCKED TOGETHER"
+            },
+            fields.join(" "),
+            describe(d.record),
+            describe(d.other),
+        );
     }
+    println!();
 }
 
 fn print_table(rows: &[Row]) {
@@ -195,7 +257,27 @@ fn main() -> ExitCode {
         eprintln!("invalid configuration: {e}");
         return ExitCode::from(2);
     }
-    let mut rows = vec![run(&set, "configured m/u", config.clone(), args.seed)];
+    let (row, registrations) = run(&set, "configured m/u", config.clone(), args.seed);
+    let mut rows = vec![row];
+    if args.show_misses > 0 {
+        let misses = diagnose::misses(&set, &registrations);
+        print_diagnoses(
+            "true matches not auto-linked",
+            &set,
+            &misses,
+            args.show_misses,
+        );
+    }
+    if args.show_false_links > 0 {
+        let false_links = diagnose::false_links(&set, &registrations);
+        print_diagnoses(
+            "false auto-links",
+            &set,
+            &false_links,
+            args.show_false_links,
+        );
+    }
+    drop(registrations);
 
     if args.em {
         let em_started = Instant::now();
@@ -232,7 +314,7 @@ fn main() -> ExitCode {
             weights: estimate.weights,
             ..config
         };
-        rows.push(run(&set, "EM-estimated m/u", em_config, args.seed));
+        rows.push(run(&set, "EM-estimated m/u", em_config, args.seed).0);
     }
 
     print_table(&rows);

@@ -19,18 +19,21 @@ use crate::weights::MatchConfig;
 
 /// What one registration decided, kept compactly for evaluation.
 #[derive(Debug, Clone)]
-struct Outcome {
-    record: usize,
-    person: PersonId,
-    band: Band,
-    candidates: Vec<PersonId>,
+pub(super) struct Outcome {
+    /// Position of the record in the test set.
+    pub(super) record: usize,
+    pub(super) person: PersonId,
+    pub(super) band: Band,
+    pub(super) score: f64,
+    pub(super) candidates: Vec<PersonId>,
 }
 
 /// An index after registering a whole test set, with each decision.
 #[derive(Debug)]
 pub struct Registrations {
     pub index: MatchIndex,
-    outcomes: Vec<Outcome>,
+    /// In registration order.
+    pub(super) outcomes: Vec<Outcome>,
 }
 
 /// Registers every record of `set`, in an order shuffled by `order_seed`.
@@ -47,6 +50,7 @@ pub fn register_all(set: &TestSet, config: MatchConfig, order_seed: u64) -> Regi
                 record: i,
                 person: d.person,
                 band: d.band,
+                score: d.score,
                 candidates: d.candidates.into_iter().map(|(p, _)| p).collect(),
             }
         })

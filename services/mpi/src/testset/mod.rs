@@ -8,6 +8,7 @@
 //! The generator is seeded (ChaCha8), so a run is reproducible and a
 //! regression shows as a changed number, not as noise.
 
+pub mod diagnose;
 mod evaluate;
 mod generate;
 mod pools;
