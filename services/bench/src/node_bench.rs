@@ -157,13 +157,7 @@ struct NodeProcess {
 
 impl NodeProcess {
     fn start(args: &Args, dir: &std::path::Path) -> anyhow::Result<NodeProcess> {
-        let binary = match &args.continuum {
-            Some(path) => path.clone(),
-            None => std::env::current_exe()?
-                .parent()
-                .map(|d| d.join("continuum"))
-                .context("no folder for the continuum binary")?,
-        };
+        let binary = crate::stats::continuum_binary(args.continuum.as_deref())?;
         let mut config = format!(
             "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n\n[[tenants]]\nid = \"{TENANT}\"\n\
              name = \"Bench Clinic\"\n[[tenants.credentials]]\nname = \"bench\"\nsecret_sha256 = \"{}\"\n",

@@ -19,3 +19,16 @@ pub fn ms(d: Duration) -> f64 {
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
+
+/// The `continuum` binary to benchmark: `given`, or the one beside this
+/// benchmark.
+pub fn continuum_binary(given: Option<&std::path::Path>) -> anyhow::Result<std::path::PathBuf> {
+    use anyhow::Context;
+    match given {
+        Some(path) => Ok(path.to_path_buf()),
+        None => std::env::current_exe()?
+            .parent()
+            .map(|d| d.join("continuum"))
+            .context("no folder for the continuum binary"),
+    }
+}

@@ -39,7 +39,6 @@ const NODE: &str = "bench-node";
 /// to one of them by the parity of its number.
 const TENANTS: [&str; 2] = ["clinic-a", "clinic-b"];
 const OPERATOR_SECRET: &str = "bench-operator-secret-0123456789abcdef0123";
-/// The most events the locator takes in one Register call.
 /// Goals of the record locator's issue.
 const REGISTRATIONS_GOAL: f64 = 2000.0;
 const LOCATE_P99_GOAL_MS: f64 = 10.0;

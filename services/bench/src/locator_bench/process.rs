@@ -29,13 +29,7 @@ pub(super) struct LocatorProcess {
 
 impl LocatorProcess {
     pub(super) fn start(args: &Args, dir: &Path) -> anyhow::Result<LocatorProcess> {
-        let binary = match &args.continuum {
-            Some(path) => path.clone(),
-            None => std::env::current_exe()?
-                .parent()
-                .map(|d| d.join("continuum"))
-                .context("no folder for the continuum binary")?,
-        };
+        let binary = crate::stats::continuum_binary(args.continuum.as_deref())?;
         let data_dir = dir.join("locator");
         let ca_dir = data_dir.join("ca");
         run_ok(

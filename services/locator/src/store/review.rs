@@ -95,8 +95,7 @@ impl DirectoryStore {
             Resolution::Reject => ("rejected", "review.rejected"),
         };
         let current = registration_person(&tx, &row.tenant_id, &row.local_id).await?;
-        history(
-            &tx,
+        history_row(
             now,
             &row.tenant_id,
             &row.local_id,
@@ -105,6 +104,7 @@ impl DirectoryStore {
             note,
             actor,
         )
+        .insert(&tx)
         .await?;
         let mut active = row.into_active_model();
         active.status = Set(status.to_owned());
@@ -133,7 +133,9 @@ impl DirectoryStore {
             .await?
             .ok_or_else(|| LocatorError::NotFound(format!("person `{person}`")))?;
         move_registration(&tx, tenant, local_id, person, now).await?;
-        history(&tx, now, tenant, local_id, person, "linked", note, actor).await?;
+        history_row(now, tenant, local_id, person, "linked", note, actor)
+            .insert(&tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -156,10 +158,9 @@ impl DirectoryStore {
         .insert(&tx)
         .await?;
         move_registration(&tx, tenant, local_id, new_person, now).await?;
-        history(
-            &tx, now, tenant, local_id, new_person, "unlinked", note, actor,
-        )
-        .await?;
+        history_row(now, tenant, local_id, new_person, "unlinked", note, actor)
+            .insert(&tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -218,23 +219,6 @@ async fn registration_person(
         .await?
         .map(|r| r.person_id)
         .ok_or_else(|| LocatorError::NotFound(format!("patient {local_id} at {tenant}")))
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn history(
-    tx: &DatabaseTransaction,
-    now: &str,
-    tenant: &str,
-    local_id: &str,
-    person: &str,
-    action: &str,
-    detail: &str,
-    actor: &str,
-) -> Result<(), LocatorError> {
-    history_row(now, tenant, local_id, person, action, detail, actor)
-        .insert(tx)
-        .await?;
-    Ok(())
 }
 
 /// An entry of a registration's link history.
