@@ -9,6 +9,7 @@ const PROTOS: &[&str] = &[
     "continuum/locator/v1/directory.proto",
     "continuum/locator/v1/network.proto",
     "continuum/locator/v1/registry.proto",
+    "continuum/locator/v1/sharing.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

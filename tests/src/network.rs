@@ -43,6 +43,15 @@ impl TestNetwork {
 
     /// A locator on the given database (`None`: SQLite in the folder).
     pub fn start_with(certificate_lifetime_secs: u64, database_url: Option<&str>) -> TestNetwork {
+        Self::start_configured(certificate_lifetime_secs, database_url, "")
+    }
+
+    /// A locator with extra settings (TOML lines) in its configuration.
+    pub fn start_configured(
+        certificate_lifetime_secs: u64,
+        database_url: Option<&str>,
+        settings: &str,
+    ) -> TestNetwork {
         let dir = tempfile::tempdir().expect("temp dir");
         let ca_dir = dir.path().join("locator/ca");
         run_ok(
@@ -61,6 +70,7 @@ impl TestNetwork {
         if let Some(url) = database_url {
             config.push_str(&format!("database_url = \"{url}\"\n"));
         }
+        config.push_str(settings);
         let config_path = dir.path().join("locator.toml");
         std::fs::write(&config_path, config).expect("write config");
         let mut network = TestNetwork {
@@ -311,9 +321,13 @@ impl NetworkNode {
                 "\n[[tenants]]\nid = \"{tenant}\"\nname = \"{tenant}\"\n"
             ));
             if let Some((_, secret)) = crate::node::TENANTS.iter().find(|(t, _)| t == tenant) {
+                let emergency = format!("{secret}{}", crate::node::EMERGENCY_SUFFIX);
                 config.push_str(&format!(
-                    "[[tenants.credentials]]\nname = \"test-service\"\nsecret_sha256 = \"{}\"\n",
-                    crate::node::sha256_hex(secret)
+                    "[[tenants.credentials]]\nname = \"test-service\"\nsecret_sha256 = \"{}\"\n\
+                     [[tenants.credentials]]\nname = \"dr-emergency\"\nsecret_sha256 = \"{}\"\n\
+                     roles = [\"emergency-access\", \"clinician\"]\n",
+                    crate::node::sha256_hex(secret),
+                    crate::node::sha256_hex(&emergency)
                 ));
             }
         }
@@ -347,6 +361,40 @@ impl NetworkNode {
     pub async fn client(&self, tenant: &str) -> crate::node::Client {
         crate::node::client_for(&self.clinical_url, tenant).await
     }
+
+    /// A clinical API client acting for `tenant` as its emergency physician.
+    pub async fn emergency_client(&self, tenant: &str) -> crate::node::Client {
+        let secret = format!(
+            "{}{}",
+            crate::node::secret_of(tenant),
+            crate::node::EMERGENCY_SUFFIX
+        );
+        crate::node::connect(&self.clinical_url, Some(tenant), Some(&secret)).await
+    }
+
+    /// Freeze the node process (SIGSTOP): connections are accepted by the
+    /// kernel but nothing answers, as with a hung server.
+    pub fn pause(&self) {
+        signal(self.child.id(), "STOP");
+    }
+
+    pub fn resume(&self) {
+        signal(self.child.id(), "CONT");
+    }
+
+    /// Kill the node (SIGKILL).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn signal(pid: u32, name: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{name}"), pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -{name} {pid} failed");
 }
 
 impl Drop for NetworkNode {

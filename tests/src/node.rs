@@ -14,7 +14,14 @@ use crate::continuum_bin;
 pub const TENANTS: &[(&str, &str)] = &[
     ("clinic-a", "secret-of-clinic-a-0123456789abcdef"),
     ("clinic-b", "secret-of-clinic-b-0123456789abcdef"),
+    ("program-c", "secret-of-program-c-0123456789abcdef"),
+    ("hospital-h", "secret-of-hospital-h-0123456789abcdef"),
 ];
+
+/// The credential of each tenant's emergency physician (roles
+/// `emergency-access` and `clinician`) in network tests: the tenant's
+/// secret with this suffix.
+pub const EMERGENCY_SUFFIX: &str = "-emergency";
 
 pub type Client = AuthorizedClinicalClient;
 
@@ -90,14 +97,18 @@ impl TestNode {
 /// A client of the clinical API at `endpoint` acting for `tenant` with its
 /// credential from [`TENANTS`].
 pub async fn client_for(endpoint: &str, tenant: &str) -> Client {
-    let secret = TENANTS
-        .iter()
-        .find(|(t, _)| *t == tenant)
-        .map_or("", |(_, s)| *s);
-    connect(endpoint, Some(tenant), Some(secret)).await
+    connect(endpoint, Some(tenant), Some(secret_of(tenant))).await
 }
 
-async fn connect(endpoint: &str, tenant: Option<&str>, secret: Option<&str>) -> Client {
+/// The service credential of `tenant` from [`TENANTS`].
+pub fn secret_of(tenant: &str) -> &'static str {
+    TENANTS
+        .iter()
+        .find(|(t, _)| *t == tenant)
+        .map_or("", |(_, s)| *s)
+}
+
+pub async fn connect(endpoint: &str, tenant: Option<&str>, secret: Option<&str>) -> Client {
     let channel = Channel::from_shared(endpoint.to_owned())
         .expect("endpoint")
         .tcp_nodelay(true)

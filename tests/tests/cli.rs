@@ -72,6 +72,10 @@ fn up(dir: &std::path::Path) -> String {
             "127.0.0.1:0",
             "--federation-listen",
             "127.0.0.1:0",
+            "--hospital-listen",
+            "127.0.0.1:0",
+            "--hospital-federation-listen",
+            "127.0.0.1:0",
             "--data-dir",
         ])
         .arg(dir)
@@ -95,16 +99,27 @@ fn up_loads_a_local_network_with_synthetic_patients() {
         "{first}"
     );
     assert!(first.contains("Lakeside General Hospital (lakeside-hospital): 3 patients imported"));
+    for node in ["saas-node", "hospital-node"] {
+        assert!(
+            first.contains(&format!(
+                "enrolled {node} with a one-time token as spiffe://continuum.local/node/{node}"
+            )),
+            "{first}"
+        );
+        assert!(
+            first.contains(&format!("the locator reached node/{node} over mutual TLS")),
+            "{first}"
+        );
+    }
+    // The referral story: the shielded program stays invisible to the
+    // specialist, and breaking the glass opens it, flagged.
     assert!(
-        first.contains(
-            "enrolled local-node with a one-time token as spiffe://continuum.local/node/local-node"
-        ),
+        first.contains("is not named in the answer"),
         "{first}"
     );
-    assert!(
-        first.contains("the locator reached node/local-node over mutual TLS"),
-        "{first}"
-    );
+    assert!(first.contains("Harbor Recovery Center now appears"), "{first}");
+    assert!(first.contains("BREAK-THE-GLASS"), "{first}");
+    assert!(!first.contains("Unexpected:"), "{first}");
     assert!(
         first.contains("sensitivity labels the node derived"),
         "{first}"
@@ -114,6 +129,7 @@ fn up_loads_a_local_network_with_synthetic_patients() {
     let again = up(dir.path());
     assert!(again.contains("0 resources created, 0 updated"), "{again}");
     // The node kept its identity (no second enrollment) and still gets in.
-    assert!(!again.contains("enrolled local-node"), "{again}");
+    assert!(!again.contains("enrolled saas-node"), "{again}");
+    assert!(!again.contains("Unexpected:"), "{again}");
     assert!(again.contains("over mutual TLS"), "{again}");
 }

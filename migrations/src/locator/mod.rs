@@ -1,10 +1,11 @@
 //! The locator's schema: the network directory (organizations, nodes,
 //! certificates, enrollment tokens) and its audit trail; the patient
-//! registry of the record locator.
+//! registry of the record locator; consent and the record of disclosures.
 
 mod m20261126_100001_create_directory;
 mod m20261126_100002_patient_registry;
 mod m20261126_100003_review_queue;
+mod m20261127_100004_sharing;
 
 use sea_orm_migration::prelude::*;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for LocatorMigrator {
             Box::new(m20261126_100001_create_directory::Migration),
             Box::new(m20261126_100002_patient_registry::Migration),
             Box::new(m20261126_100003_review_queue::Migration),
+            Box::new(m20261127_100004_sharing::Migration),
         ]
     }
 

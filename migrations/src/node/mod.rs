@@ -1,8 +1,10 @@
-//! The node's schema: a tenant-scoped FHIR store.
+//! The node's schema: a tenant-scoped FHIR store, its patient feed outbox
+//! and the record of what each tenant disclosed.
 
 mod m20261126_000001_create_resources;
 mod m20261126_000002_row_level_security;
 mod m20261126_000003_patient_feed;
+mod m20261127_000004_disclosures;
 
 use sea_orm_migration::prelude::*;
 
@@ -17,6 +19,7 @@ impl MigratorTrait for NodeMigrator {
             Box::new(m20261126_000001_create_resources::Migration),
             Box::new(m20261126_000002_row_level_security::Migration),
             Box::new(m20261126_000003_patient_feed::Migration),
+            Box::new(m20261127_000004_disclosures::Migration),
         ]
     }
 

@@ -8,6 +8,7 @@
 //! target/release/continuum-bench node --bundles 40 --fill 1000000
 //! target/release/continuum-bench locator --registrations 100000 --locates 2000
 //! target/release/continuum-bench mtls --seconds 5 --concurrency 1,16,64
+//! target/release/continuum-bench consent --decisions 1000000
 //! ```
 //!
 //! `node` reports bundle import throughput (resources/s), the latency of
@@ -16,10 +17,12 @@
 //! second with matching on, the latency of locating a patient, and the
 //! locator's memory and database size. `mtls` reports mutual-TLS handshakes
 //! per second and unary calls per second on one channel, each against
-//! plaintext TCP, as markdown tables.
+//! plaintext TCP, as markdown tables. `consent` reports the latency and
+//! throughput of the consent decision on one core, in process.
 
 #![forbid(unsafe_code)]
 
+mod consent_bench;
 mod locator_bench;
 mod mtls_bench;
 mod node_bench;
@@ -42,6 +45,8 @@ enum Command {
     Locator(locator_bench::Args),
     /// Mutual-TLS handshakes and unary call throughput, against plaintext.
     Mtls(mtls_bench::Args),
+    /// Consent decisions and per-resource grant checks, in process.
+    Consent(consent_bench::Args),
 }
 
 #[tokio::main]
@@ -50,5 +55,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Node(args) => node_bench::run(args).await,
         Command::Locator(args) => locator_bench::run(args).await,
         Command::Mtls(args) => mtls_bench::run(args).await,
+        Command::Consent(args) => consent_bench::run(args),
     }
 }

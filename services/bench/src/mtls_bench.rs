@@ -27,7 +27,7 @@ use continuum_mesh::tls::{
 };
 use continuum_proto::node::v1::federation_client::FederationClient;
 use continuum_proto::node::v1::federation_server::{Federation, FederationServer};
-use continuum_proto::node::v1::{ProbeRequest, ProbeResponse};
+use continuum_proto::node::v1::{DiscloseRequest, DisclosedResource, ProbeRequest, ProbeResponse};
 use hyper_util::rt::TokioIo;
 use rustls::ClientConfig;
 use rustls::client::Resumption;
@@ -207,6 +207,15 @@ impl Federation for FixedFederation {
             node_id: NODE.to_owned(),
             tenants: vec!["bench-clinic".to_owned()],
         }))
+    }
+
+    type DiscloseStream = tokio_stream::Empty<Result<DisclosedResource, Status>>;
+
+    async fn disclose(
+        &self,
+        _: Request<DiscloseRequest>,
+    ) -> Result<Response<Self::DiscloseStream>, Status> {
+        Err(Status::unimplemented("this benchmark measures probes only"))
     }
 }
 

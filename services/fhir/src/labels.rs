@@ -376,27 +376,59 @@ pub fn sensitivity_of(resource: &Value) -> BTreeSet<Sensitivity> {
 /// nothing could be written).
 pub fn apply_labels(resource: &mut Value) -> BTreeSet<Sensitivity> {
     let labels = sensitivity_of(resource);
+    add_sensitivity(resource, &labels);
+    labels
+}
+
+/// Write `labels` into `meta.security` as [`apply_labels`] does (for labels
+/// that come from elsewhere than the resource's codes, e.g. the kind of
+/// care of the organization holding it).
+pub fn add_sensitivity(resource: &mut Value, labels: &BTreeSet<Sensitivity>) {
     if labels.is_empty() {
-        return labels;
+        return;
     }
-    if let Some(security) = security_codings(resource) {
-        for label in &labels {
-            let present = security.iter().any(|coding| {
-                system_of(coding) == Some(Sensitivity::SYSTEM)
-                    && coding.get("code").and_then(Value::as_str) == Some(label.code())
-            });
-            if !present {
-                security.push(coding(Sensitivity::SYSTEM, label.code(), label.display()));
-            }
-        }
-        if !security
+    for label in labels {
+        add_security_coding(resource, Sensitivity::SYSTEM, label.code(), label.display());
+    }
+    if let Some(security) = security_codings(resource)
+        && !security
             .iter()
             .any(|coding| system_of(coding) == Some(CONFIDENTIALITY_SYSTEM))
-        {
-            security.push(coding(CONFIDENTIALITY_SYSTEM, "R", "restricted"));
+    {
+        security.push(coding(CONFIDENTIALITY_SYSTEM, "R", "restricted"));
+    }
+}
+
+/// The purpose-of-use label a resource released by breaking the glass carries.
+pub const BREAK_THE_GLASS: (&str, &str, &str) = (
+    "http://terminology.hl7.org/CodeSystem/v3-ActReason",
+    "BTG",
+    "break the glass",
+);
+
+/// Add one Coding to `meta.security` unless an equal (system, code) is there.
+pub fn add_security_coding(resource: &mut Value, system: &str, code: &str, display: &str) {
+    if let Some(security) = security_codings(resource) {
+        let present = security.iter().any(|c| {
+            system_of(c) == Some(system) && c.get("code").and_then(Value::as_str) == Some(code)
+        });
+        if !present {
+            security.push(coding(system, code, display));
         }
     }
-    labels
+}
+
+/// Whether `meta.security` holds the Coding (system, code).
+pub fn has_security_coding(resource: &Value, system: &str, code: &str) -> bool {
+    let security = resource.get("meta").and_then(|m| m.get("security"));
+    let codings = match security {
+        Some(Value::Array(items)) => items.as_slice(),
+        Some(one @ Value::Object(_)) => std::slice::from_ref(one),
+        _ => &[],
+    };
+    codings.iter().any(|c| {
+        system_of(c) == Some(system) && c.get("code").and_then(Value::as_str) == Some(code)
+    })
 }
 
 fn collect(value: &Value, found: &mut BTreeSet<Sensitivity>) {

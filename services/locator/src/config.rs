@@ -40,6 +40,12 @@ pub struct LocatorConfig {
     /// How often each replica reloads the directory it checks calls against
     /// (a suspension made on another replica is enforced within this).
     pub roster_refresh_millis: u64,
+    /// How long a fetch waits for each holding node; a slower node is
+    /// reported as timed out and the answer goes on without it.
+    pub fetch_deadline_millis: u64,
+    /// Fetches in flight to one node at a time (more wait their turn,
+    /// within the deadline).
+    pub fetch_concurrency_per_node: usize,
 }
 
 impl Default for LocatorConfig {
@@ -54,6 +60,8 @@ impl Default for LocatorConfig {
             operator_credential_sha256: None,
             max_connection_age_secs: 600,
             roster_refresh_millis: 1000,
+            fetch_deadline_millis: 3000,
+            fetch_concurrency_per_node: 32,
         }
     }
 }
@@ -90,6 +98,10 @@ impl LocatorConfig {
     pub fn roster_refresh(&self) -> Duration {
         Duration::from_millis(self.roster_refresh_millis)
     }
+
+    pub fn fetch_deadline(&self) -> Duration {
+        Duration::from_millis(self.fetch_deadline_millis)
+    }
 }
 
 fn seconds(s: u64) -> chrono::Duration {
@@ -107,6 +119,8 @@ impl Validate for LocatorConfig {
         "operator_credential_sha256",
         "max_connection_age_secs",
         "roster_refresh_millis",
+        "fetch_deadline_millis",
+        "fetch_concurrency_per_node",
     ];
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -132,6 +146,18 @@ impl Validate for LocatorConfig {
             return Err(ConfigError::invalid(
                 "roster_refresh_millis",
                 "must be between 1 and 5000: revocations must reach open connections within 5 s",
+            ));
+        }
+        if self.fetch_deadline_millis < 10 || self.fetch_deadline_millis > 60_000 {
+            return Err(ConfigError::invalid(
+                "fetch_deadline_millis",
+                "must be between 10 and 60000",
+            ));
+        }
+        if self.fetch_concurrency_per_node == 0 {
+            return Err(ConfigError::invalid(
+                "fetch_concurrency_per_node",
+                "must be positive",
             ));
         }
         if self.max_connection_age_secs == 0 {

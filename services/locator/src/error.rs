@@ -71,3 +71,9 @@ impl From<LocatorError> for Status {
         }
     }
 }
+
+impl From<continuum_consent::ConsentError> for LocatorError {
+    fn from(err: continuum_consent::ConsentError) -> Self {
+        LocatorError::InvalidArgument(err.to_string())
+    }
+}

@@ -10,7 +10,9 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod broker;
 pub mod config;
+pub mod consent;
 pub mod directory;
 mod error;
 pub mod federation;

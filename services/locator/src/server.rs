@@ -14,10 +14,13 @@ use continuum_proto::locator::v1::directory_server::DirectoryServer;
 use continuum_proto::locator::v1::enrollment_server::EnrollmentServer;
 use continuum_proto::locator::v1::network_server::NetworkServer;
 use continuum_proto::locator::v1::registry_server::RegistryServer;
+use continuum_proto::locator::v1::sharing_server::SharingServer;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 
-use crate::api::{AdminApi, NetworkApi, NodeAuth, OperatorAuth, RegistryApi};
+use crate::api::{AdminApi, NetworkApi, NodeAuth, OperatorAuth, RegistryApi, SharingApi};
+use crate::broker::{Broker, Sources};
+use crate::consent::Consents;
 use crate::directory::{Directory, Lifetimes};
 use crate::federation::NodeDialer;
 use crate::registry::Registry;
@@ -88,12 +91,23 @@ pub async fn serve(
     // certificate; the network API checks its callers' on every call.
     let tls = server_config(&bundle, credentials.clone())?;
 
-    let registry = Registry::open(store, directory.clone(), env.ids.clone()).await?;
+    let registry = Registry::open(store.clone(), directory.clone(), env.ids.clone()).await?;
+    let dialer = NodeDialer::new(bundle.clone(), credentials.clone());
+    let consents = Consents::new(store.clone(), directory.clone());
+    let broker = Broker::new(
+        store,
+        directory.clone(),
+        consents.clone(),
+        Sources::new(dialer.clone(), config.fetch_concurrency_per_node),
+        config.fetch_deadline(),
+    );
     let admin = InterceptedService::new(
         DirectoryServer::new(AdminApi::new(
             directory.clone(),
             registry.clone(),
-            NodeDialer::new(bundle.clone(), credentials.clone()),
+            dialer,
+            consents.clone(),
+            broker.clone(),
         )),
         OperatorAuth::new(config.operator_credential_sha256.as_deref()),
     );
@@ -116,6 +130,15 @@ pub async fn serve(
         ),
     );
 
+    let sharing = InterceptedService::new(
+        SharingServer::new(SharingApi::new(consents, broker)),
+        NodeAuth::new(
+            directory.clone(),
+            PeerVerifier::new(&bundle)?,
+            env.clock.clone(),
+        ),
+    );
+
     let mut tasks = Running::default();
     let shutdown = tasks.shutdown();
     let router = tonic::transport::Server::builder()
@@ -123,7 +146,8 @@ pub async fn serve(
         .add_service(admin)
         .add_service(network)
         .add_service(enrollment)
-        .add_service(registry);
+        .add_service(registry)
+        .add_service(sharing);
     tasks.spawn("locator api", async move {
         router
             .serve_with_incoming_shutdown(tls_incoming(listener, tls), shutdown.requested())

@@ -86,6 +86,15 @@ pub struct CredentialConfig {
     pub name: String,
     /// Hex SHA-256 of the bearer secret.
     pub secret_sha256: String,
+    /// Continuum roles of whoever holds it (e.g. `clinician`,
+    /// `emergency-access`); the first is the one sent with a fetch. Until
+    /// people sign in with their organization's identity provider.
+    #[serde(default = "default_roles")]
+    pub roles: Vec<String>,
+}
+
+fn default_roles() -> Vec<String> {
+    vec!["clinician".to_owned()]
 }
 
 impl Default for NodeConfig {
@@ -230,6 +239,7 @@ mod tests {
             id: id.into(),
             name: id.into(),
             credentials: vec![CredentialConfig {
+                roles: default_roles(),
                 name: "svc".into(),
                 secret_sha256: hash.into(),
             }],

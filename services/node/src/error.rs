@@ -42,6 +42,11 @@ pub enum NodeError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The call needs the network and this node has not joined one.
+    #[error("this node is not part of a network (no `network` section in its configuration)")]
+    NotInNetwork,
     /// The node could not start or keep serving (address in use, data
     /// folder not writable…).
     #[error("cannot serve: {0}")]

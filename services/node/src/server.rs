@@ -17,7 +17,7 @@ use continuum_proto::node::v1::federation_server::FederationServer;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 
-use crate::api::{ClinicalApi, ServiceCredentialAuth};
+use crate::api::{ClinicalApi, ServiceCredentialAuth, SharingCalls};
 use crate::config::NetworkConfig;
 use crate::network::{FederationApi, LocatorLink, LocatorOnly};
 use crate::records::Records;
@@ -73,6 +73,11 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
         .sync_tenants(tenants.iter().map(|(id, c)| (id, c.name.as_str())))
         .await?;
     let records = Records::new(store.clone(), env.clone(), config.public_url());
+    let link = match &config.network {
+        Some(network) => Some(open_link(config, network)?),
+        None => None,
+    };
+    let sharing = SharingCalls::new(records.clone(), env.clone(), link.clone());
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -80,7 +85,7 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
     let addr = listener
         .local_addr()
         .map_err(|e| NodeError::Serve(e.to_string()))?;
-    let clinical = ClinicalServer::new(ClinicalApi::new(records))
+    let clinical = ClinicalServer::new(ClinicalApi::new(records.clone(), sharing))
         .max_decoding_message_size(config.max_message_bytes)
         .max_encoding_message_size(config.max_message_bytes);
     let clinical = InterceptedService::new(clinical, ServiceCredentialAuth::new(tenants));
@@ -102,9 +107,11 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
             .map_err(|e| e.to_string())
     });
     tracing::info!(%addr, tenants = config.tenants.len(), "node serving the clinical API");
-    let federation_addr = match &config.network {
-        Some(network) => Some(join_network(config, network, &env, store, &mut tasks).await?),
-        None => None,
+    let federation_addr = match (&config.network, link) {
+        (Some(network), Some(link)) => {
+            Some(join_network(config, network, &env, (store, records), link, &mut tasks).await?)
+        }
+        _ => None,
     };
     Ok(RunningNode {
         addr,
@@ -113,15 +120,8 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
     })
 }
 
-/// Serve the federation API (to the locator only), heartbeat, and keep the
-/// node's certificate renewed.
-async fn join_network(
-    config: &NodeConfig,
-    network: &NetworkConfig,
-    env: &Environment,
-    store: Store,
-    tasks: &mut Running,
-) -> Result<SocketAddr, NodeError> {
+/// The node's mutual-TLS link to the locator, from its enrolled identity.
+fn open_link(config: &NodeConfig, network: &NetworkConfig) -> Result<Arc<LocatorLink>, NodeError> {
     let files = WorkloadFiles::new(config.tls_dir());
     if !files.exists() {
         return Err(NodeError::Serve(format!(
@@ -130,10 +130,22 @@ async fn join_network(
             files.dir().display()
         )));
     }
-    let link = Arc::new(
+    Ok(Arc::new(
         LocatorLink::open(&network.locator, files)
             .map_err(|e| NodeError::Serve(format!("network identity: {e}")))?,
-    );
+    ))
+}
+
+/// Serve the federation API (to the locator only), heartbeat, and keep the
+/// node's certificate renewed.
+async fn join_network(
+    config: &NodeConfig,
+    network: &NetworkConfig,
+    env: &Environment,
+    (store, records): (Store, Records),
+    link: Arc<LocatorLink>,
+    tasks: &mut Running,
+) -> Result<SocketAddr, NodeError> {
     let node_id = link
         .node_id()
         .ok_or_else(|| NodeError::Serve("the enrolled certificate is not a node's".into()))?;
@@ -154,7 +166,11 @@ async fn join_network(
         .map_err(|e| NodeError::Serve(e.to_string()))?;
     let peers = PeerVerifier::new(link.bundle()).map_err(|e| NodeError::Serve(e.to_string()))?;
     let federation = InterceptedService::new(
-        FederationServer::new(FederationApi::new(node_id.clone(), tenants.clone())),
+        FederationServer::new(FederationApi::new(
+            node_id.clone(),
+            Tenants::new(&config.tenants),
+            records,
+        )),
         LocatorOnly::new(peers, env.clock.clone()),
     );
     let router = tonic::transport::Server::builder().add_service(federation);

@@ -10,7 +10,7 @@ use crate::RecordSize;
 use crate::chance::{chance, pick, pick_weighted};
 use crate::clinical::{ACUTE, AcuteDef, ChronicDef, Setting};
 use crate::demographics::{self, Person};
-use crate::ids::{Dice, HISTORY_STREAM, PERSON_STREAM, mix, patient_dice};
+use crate::ids::{Dice, HISTORY_STREAM, PERSON_STREAM, SITE_STREAM, mix, patient_dice};
 use crate::problems::{Problem, problem_list};
 use crate::providers::CareTeam;
 use crate::record::Record;
@@ -37,9 +37,11 @@ fn years_of_history(size: RecordSize) -> u64 {
     }
 }
 
-/// The rng stream of a record size's history.
-fn history_stream(size: RecordSize) -> u64 {
+/// The rng stream of a record size's history at a site: every (site,
+/// size) has its own, so no two records share a resource id.
+fn history_stream(size: RecordSize, site: u32) -> u64 {
     HISTORY_STREAM
+        + 3 * u64::from(site)
         + match size {
             RecordSize::Small => 0,
             RecordSize::Typical => 1,
@@ -91,15 +93,29 @@ impl History {
     }
 }
 
-/// The whole record of patient `index` of dataset `seed`.
-pub(crate) fn write(seed: u64, index: usize, size: RecordSize) -> Value {
+/// The whole record of patient `index` of dataset `seed` as kept at `site`
+/// (0: where the person is first drawn).
+///
+/// The person — demographics, identifiers, problems — comes from the person
+/// stream alone, so it is the same at every site. Another site draws its own
+/// care team, Patient id and history from streams of its own.
+pub(crate) fn write(seed: u64, index: usize, size: RecordSize, site: u32) -> Value {
     let mut person_dice = patient_dice(seed, index, PERSON_STREAM);
     let sensitive = in_sensitive_stratum(seed, index);
-    let team = CareTeam::choose(&mut person_dice);
-    let (person, patient_resource) = demographics::person(&mut person_dice, sensitive, &team);
+    let home_team = CareTeam::choose(&mut person_dice);
+    let (person, mut patient_resource) =
+        demographics::person(&mut person_dice, sensitive, &home_team);
     let mut problems = problem_list(&mut person_dice, &person, sensitive);
+    let (team, mut id_dice) = if site == 0 {
+        (home_team, person_dice)
+    } else {
+        let mut site_dice = patient_dice(seed, index, SITE_STREAM + u64::from(site));
+        let team = CareTeam::choose(&mut site_dice);
+        demographics::assign_care_team(&mut patient_resource, &team);
+        (team, site_dice)
+    };
 
-    let mut dice = patient_dice(seed, index, history_stream(size));
+    let mut dice = patient_dice(seed, index, history_stream(size, site));
     let target = dice.random_range(size.entries());
     let mut record = Record::new(target);
     let organization = &team.organization;
@@ -114,8 +130,9 @@ pub(crate) fn write(seed: u64, index: usize, size: RecordSize) -> Value {
         practitioner.resource(),
         practitioner.search(),
     );
-    // The patient's id comes from the person stream: the same at every size.
-    let patient = record.add(&mut person_dice, patient_resource);
+    // The patient's id comes from the person (or site) stream: the same at
+    // every size.
+    let patient = record.add(&mut id_dice, patient_resource);
 
     // Problems may take at most half of what is left, dropping the most
     // recent non-sensitive ones first; sensitive ones always fit.

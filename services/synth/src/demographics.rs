@@ -186,6 +186,13 @@ pub(crate) fn person(dice: &mut Dice, sensitive: bool, team: &CareTeam) -> (Pers
     (person, resource)
 }
 
+/// Make `team` the Patient's general practitioner and managing organization
+/// (the person registered at another site); nothing else changes.
+pub(crate) fn assign_care_team(patient: &mut Value, team: &CareTeam) {
+    patient["generalPractitioner"] = Value::from(vec![team.practitioner.reference()]);
+    patient["managingOrganization"] = team.organization.reference();
+}
+
 /// An identifier with its v2-0203 type.
 fn identifier(usage: &str, kind: &str, kind_display: &str, system: &str, value: String) -> Value {
     let kind = object! {

@@ -18,6 +18,10 @@ pub(crate) const PERSON_STREAM: u64 = 0;
 /// has its own (`HISTORY_STREAM + n`), so records of different sizes share
 /// no resource ids.
 pub(crate) const HISTORY_STREAM: u64 = 1;
+/// The ChaCha stream of site `n` (`SITE_STREAM + n`, n ≥ 1): the care team
+/// and Patient id another organization gives the same person. Far above
+/// the history streams (`HISTORY_STREAM + 3 × site + size`).
+pub(crate) const SITE_STREAM: u64 = 1 << 40;
 
 /// The seed of the fixed organisation and practitioner pools: shared by
 /// every dataset so conditional creates deduplicate across seeds.

@@ -140,7 +140,25 @@ impl FromStr for RecordSize {
 /// sensitive conditions) at every size; only the length of the history
 /// changes.
 pub fn patient_bundle(seed: u64, index: usize, size: RecordSize) -> serde_json::Value {
-    chart::write(seed, index, size)
+    chart::write(seed, index, size, 0)
+}
+
+/// The same person's record as another organization keeps it: patient
+/// `index` of dataset `seed`, registered at `site` (site 0 is
+/// [`patient_bundle`]).
+///
+/// The Patient's demographics and identifiers are identical at every site,
+/// so the network's patient index links the registrations; the Patient's
+/// id, its general practitioner and managing organization, and the whole
+/// history of visits are the site's own. Deterministic in
+/// (seed, index, size, site).
+pub fn patient_bundle_at(
+    seed: u64,
+    index: usize,
+    size: RecordSize,
+    site: u32,
+) -> serde_json::Value {
+    chart::write(seed, index, size, site)
 }
 
 /// All bundles of the options, in order.
@@ -160,6 +178,55 @@ mod tests {
         assert_eq!(" Large ".parse::<RecordSize>(), Ok(RecordSize::Large));
         let err = "huge".parse::<RecordSize>().expect_err("not a size");
         assert!(err.to_string().contains("small, typical or large"));
+    }
+
+    fn patient(bundle: &serde_json::Value) -> &serde_json::Value {
+        bundle["entry"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|entry| &entry["resource"])
+            .find(|resource| resource["resourceType"] == "Patient")
+            .expect("a Patient entry")
+    }
+
+    #[test]
+    fn one_person_registered_at_two_sites_has_one_identity_and_two_charts() {
+        let size = RecordSize::Small;
+        assert_eq!(patient_bundle_at(5, 2, size, 0), patient_bundle(5, 2, size));
+        let home = patient_bundle(5, 2, size);
+        let away = patient_bundle_at(5, 2, size, 1);
+        assert_eq!(away, patient_bundle_at(5, 2, size, 1), "deterministic");
+        let (a, b) = (patient(&home), patient(&away));
+        for field in [
+            "identifier",
+            "name",
+            "telecom",
+            "gender",
+            "birthDate",
+            "address",
+        ] {
+            assert_eq!(a[field], b[field], "{field}");
+        }
+        assert_ne!(a["id"], b["id"]);
+        let ids = |bundle: &serde_json::Value| -> std::collections::HashSet<String> {
+            bundle["entry"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|e| e["request"]["ifNoneExist"].is_null())
+                .map(|e| e["resource"]["id"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        assert!(
+            ids(&home).is_disjoint(&ids(&away)),
+            "the charts share no ids"
+        );
+        assert_ne!(
+            patient(&patient_bundle_at(5, 2, size, 2))["id"],
+            b["id"],
+            "each site its own id"
+        );
     }
 
     #[test]

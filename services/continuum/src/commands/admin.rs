@@ -74,6 +74,15 @@ enum What {
     /// Uncertain patient matches waiting for an operator.
     #[command(subcommand)]
     Review(Review),
+    /// The network's consent policy.
+    #[command(subcommand)]
+    Policy(super::consent_admin::Policy),
+    /// Every disclosure of a person's records, newest first.
+    Disclosures {
+        person: String,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
     /// Link (or relink) a patient registration to an existing network person.
     Link {
         #[arg(long)]
@@ -136,6 +145,11 @@ enum Org {
         /// Email or phone of the organization's administrators.
         #[arg(long, default_value = "")]
         contact: String,
+        /// A sensitivity label every record held there carries because of
+        /// the kind of care given (e.g. ETH for a substance-use program);
+        /// repeat for several.
+        #[arg(long)]
+        sensitivity: Vec<String>,
     },
     /// Change an organization's name, kind or contact.
     Update {
@@ -146,6 +160,10 @@ enum Org {
         kind: Option<String>,
         #[arg(long)]
         contact: Option<String>,
+        /// Replace the organization's sensitivity labels (repeat for
+        /// several; `--sensitivity ''` clears them).
+        #[arg(long)]
+        sensitivity: Option<Vec<String>>,
     },
     /// Stop the network from acting for an organization.
     Suspend {
@@ -218,7 +236,7 @@ enum Node {
     },
 }
 
-type Client = DirectoryClient<InterceptedService<Channel, CallCredentials>>;
+pub(crate) type Client = DirectoryClient<InterceptedService<Channel, CallCredentials>>;
 
 impl LocatorTarget {
     pub fn connect(&self) -> anyhow::Result<Client> {
@@ -270,6 +288,14 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         What::Review(review) => run_review(&mut client, review).await.map_err(failed),
+        What::Policy(policy) => super::consent_admin::run_policy(&mut client, policy)
+            .await
+            .map_err(failed),
+        What::Disclosures { person, limit } => {
+            super::consent_admin::print_disclosures(&mut client, person, limit)
+                .await
+                .map_err(failed)
+        }
         What::Link {
             tenant,
             patient,
@@ -405,12 +431,14 @@ async fn run_org(client: &mut Client, command: Org) -> Result<(), tonic::Status>
             name,
             kind,
             contact,
+            sensitivity,
         } => {
             let request = pb::CreateOrganizationRequest {
                 id,
                 display_name: name,
                 kind: organization_kind(&kind)?.into(),
                 contact,
+                sensitivity,
             };
             show(client.create_organization(request).await?.into_inner());
         }
@@ -419,6 +447,7 @@ async fn run_org(client: &mut Client, command: Org) -> Result<(), tonic::Status>
             name,
             kind,
             contact,
+            sensitivity,
         } => {
             let kind = kind
                 .as_deref()
@@ -430,6 +459,12 @@ async fn run_org(client: &mut Client, command: Org) -> Result<(), tonic::Status>
                 display_name: name,
                 kind: kind.into(),
                 contact,
+                set_sensitivity: sensitivity.is_some(),
+                sensitivity: sensitivity
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|c| !c.is_empty())
+                    .collect(),
             };
             show(client.update_organization(request).await?.into_inner());
         }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod ca;
+pub mod consent_admin;
 pub mod credential;
 pub mod export;
 pub mod import;

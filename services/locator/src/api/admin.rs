@@ -8,7 +8,10 @@ use continuum_proto::locator::v1::directory_server::Directory as DirectoryServic
 use continuum_proto::node::v1::ProbeRequest;
 use tonic::{Request, Response, Status};
 
+use super::sharing::{disclosure_message, labels_from, policy_from, policy_message};
 use crate::LocatorError;
+use crate::broker::Broker;
+use crate::consent::Consents;
 use crate::directory::Directory;
 use crate::directory::model::{
     NewOrganization, Node, NodeChanges, NodeStatus, Organization, OrganizationChanges,
@@ -24,14 +27,24 @@ pub struct AdminApi {
     directory: Directory,
     registry: Registry,
     dialer: NodeDialer,
+    consents: Consents,
+    broker: Broker,
 }
 
 impl AdminApi {
-    pub fn new(directory: Directory, registry: Registry, dialer: NodeDialer) -> Self {
+    pub fn new(
+        directory: Directory,
+        registry: Registry,
+        dialer: NodeDialer,
+        consents: Consents,
+        broker: Broker,
+    ) -> Self {
         Self {
             directory,
             registry,
             dialer,
+            consents,
+            broker,
         }
     }
 }
@@ -40,6 +53,38 @@ type Reply<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl DirectoryService for AdminApi {
+    async fn get_consent_policy(
+        &self,
+        _request: Request<pb::GetConsentPolicyRequest>,
+    ) -> Reply<pb::ConsentPolicy> {
+        let policy = self.consents.policy().await?;
+        Ok(Response::new(policy_message(&policy, String::new())))
+    }
+
+    async fn set_consent_policy(
+        &self,
+        request: Request<pb::ConsentPolicy>,
+    ) -> Reply<pb::ConsentPolicy> {
+        let policy = policy_from(request.get_ref())?;
+        let updated_at = self.consents.set_policy(&policy).await?;
+        Ok(Response::new(policy_message(&policy, updated_at)))
+    }
+
+    async fn list_disclosures(
+        &self,
+        request: Request<pb::ListDisclosuresRequest>,
+    ) -> Reply<pb::ListDisclosuresResponse> {
+        let r = request.into_inner();
+        let limit = if r.limit == 0 { 100 } else { r.limit.min(1000) };
+        let records = self
+            .broker
+            .disclosures_of(&r.person_id, limit.into())
+            .await?;
+        Ok(Response::new(pb::ListDisclosuresResponse {
+            disclosures: records.into_iter().map(disclosure_message).collect(),
+        }))
+    }
+
     async fn create_organization(
         &self,
         request: Request<pb::CreateOrganizationRequest>,
@@ -50,6 +95,7 @@ impl DirectoryService for AdminApi {
             id: r.id,
             display_name: r.display_name,
             contact: r.contact,
+            sensitivity: labels_from(&r.sensitivity)?,
         };
         let created = self.directory.create_organization(org).await?;
         Ok(Response::new(organization(created)))
@@ -64,6 +110,11 @@ impl DirectoryService for AdminApi {
             kind: kind_from(r.kind())?,
             display_name: r.display_name,
             contact: r.contact,
+            sensitivity: if r.set_sensitivity {
+                Some(labels_from(&r.sensitivity)?)
+            } else {
+                None
+            },
         };
         let updated = self.directory.update_organization(&r.id, changes).await?;
         Ok(Response::new(organization(updated)))
@@ -382,6 +433,7 @@ fn organization(org: Organization) -> pb::Organization {
         node_id: org.node_id.unwrap_or_default(),
         created_at: org.created_at,
         updated_at: org.updated_at,
+        sensitivity: org.sensitivity.codes(),
     }
 }
 

@@ -5,8 +5,10 @@ mod admin;
 mod auth;
 mod network;
 mod registry;
+mod sharing;
 
 pub use admin::AdminApi;
 pub use auth::{NodeAuth, OperatorAuth};
 pub use network::NetworkApi;
 pub use registry::RegistryApi;
+pub use sharing::SharingApi;

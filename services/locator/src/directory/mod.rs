@@ -75,6 +75,11 @@ impl Directory {
         timestamp(self.env.clock.now())
     }
 
+    /// The locator's clock and id source.
+    pub fn env(&self) -> &Environment {
+        &self.env
+    }
+
     /// Reload the roster that per-call checks use.
     pub async fn refresh(&self) -> Result<(), LocatorError> {
         self.roster.refresh(&self.store, &self.now()).await

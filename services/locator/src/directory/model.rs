@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use continuum_consent::LabelSet;
 use continuum_mesh::tls::NodeId;
 
 use crate::LocatorError;
@@ -76,6 +77,8 @@ pub struct Organization {
     pub node_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Labels every record held here carries (its kind of care).
+    pub sensitivity: LabelSet,
 }
 
 /// A new organization, as an operator describes it.
@@ -85,6 +88,7 @@ pub struct NewOrganization {
     pub display_name: String,
     pub kind: OrganizationKind,
     pub contact: String,
+    pub sensitivity: LabelSet,
 }
 
 /// Changes to an organization; `None` keeps a value.
@@ -93,6 +97,7 @@ pub struct OrganizationChanges {
     pub display_name: Option<String>,
     pub kind: Option<OrganizationKind>,
     pub contact: Option<String>,
+    pub sensitivity: Option<LabelSet>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,6 +15,7 @@ pub mod organizations {
         pub node_id: Option<String>,
         pub created_at: String,
         pub updated_at: String,
+        pub sensitivity: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -207,6 +208,120 @@ pub mod review_items {
         pub resolved_at: Option<String>,
         pub resolved_by: Option<String>,
         pub note: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod consent_policy {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "consent_policy")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i32,
+        pub mode: String,
+        pub shielded: String,
+        pub break_glass_roles: String,
+        pub break_glass_minutes: i32,
+        pub updated_at: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod consent_directives {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "consent_directives")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub directive_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub version: i64,
+        pub tenant_id: String,
+        pub local_id: String,
+        pub status: String,
+        pub consent_json: String,
+        pub recorded_at: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod break_glass_accesses {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "break_glass_accesses")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub person_id: String,
+        pub requester_tenant: String,
+        pub practitioner_id: String,
+        pub reason: String,
+        pub opened_at: String,
+        pub expires_at: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod disclosures {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "disclosures")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub at: String,
+        pub person_id: String,
+        pub requester_tenant: String,
+        pub practitioner_id: String,
+        pub practitioner_name: String,
+        pub practitioner_role: String,
+        pub purpose: String,
+        pub break_glass: bool,
+        pub break_glass_reason: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod disclosure_sources {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "disclosure_sources")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub disclosure_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: String,
+        pub decision: String,
+        pub decided_by: String,
+        pub outcome: String,
+        pub released: String,
+        pub categories: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@
 mod entities;
 mod registry;
 mod review;
+mod sharing;
 
 use std::collections::HashMap;
 
@@ -18,6 +19,8 @@ use sea_orm::{
     TransactionOptions, TransactionTrait,
 };
 
+use continuum_consent::LabelSet;
+
 use crate::LocatorError;
 use crate::directory::model::{
     CertificateRecord, DirectoryEvent, NewOrganization, Node, NodeChanges, NodeStatus,
@@ -26,6 +29,7 @@ use crate::directory::model::{
 use entities::{certificates, directory_events, enrollment_tokens, nodes, organizations};
 pub use registry::{Assignment, IncomingEvent, LinkEvent, Registration};
 pub use review::{Resolution, ReviewCandidate, ReviewItem};
+pub use sharing::{BreakGlassAccess, DisclosureRecord, SourceRecord, StoredDirective};
 
 /// An enrollment token as stored: its secret only as a hash.
 #[derive(Debug, Clone)]
@@ -99,6 +103,7 @@ impl DirectoryStore {
             node_id: Set(None),
             created_at: Set(now.to_owned()),
             updated_at: Set(now.to_owned()),
+            sensitivity: Set(org.sensitivity.to_string()),
         }
         .insert(&tx)
         .await?;
@@ -123,6 +128,9 @@ impl DirectoryStore {
         }
         if let Some(contact) = &changes.contact {
             row.contact = Set(contact.clone());
+        }
+        if let Some(sensitivity) = changes.sensitivity {
+            row.sensitivity = Set(sensitivity.to_string());
         }
         if let Some(status) = status {
             row.status = Set(status.as_str().to_owned());
@@ -529,6 +537,8 @@ async fn insert_certificate(
 }
 
 fn organization(row: organizations::Model) -> Result<Organization, LocatorError> {
+    let sensitivity = LabelSet::parse(row.sensitivity.split(',').filter(|c| !c.is_empty()))
+        .map_err(|e| LocatorError::Corrupt(format!("organization `{}`: {e}", row.id)))?;
     Ok(Organization {
         kind: row.kind.parse()?,
         status: row.status.parse()?,
@@ -538,5 +548,6 @@ fn organization(row: organizations::Model) -> Result<Organization, LocatorError>
         node_id: row.node_id,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        sensitivity,
     })
 }

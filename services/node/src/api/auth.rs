@@ -21,6 +21,8 @@ pub struct Caller {
     pub tenant: TenantId,
     /// The credential's name: who called, for logs and audit.
     pub principal: String,
+    /// The credential's Continuum roles.
+    pub roles: Vec<String>,
 }
 
 impl Caller {
@@ -85,10 +87,14 @@ impl ServiceCredentialAuth {
             .credentials
             .iter()
             .filter(|c| verify_secret(secret, &c.secret_sha256))
-            .map(|c| c.name.clone())
+            .map(|c| (c.name.clone(), c.roles.clone()))
             .next_back();
         match matched {
-            Some(principal) => Ok(Caller { tenant, principal }),
+            Some((principal, roles)) => Ok(Caller {
+                tenant,
+                principal,
+                roles,
+            }),
             None => Err(refused()),
         }
     }

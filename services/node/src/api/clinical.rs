@@ -9,8 +9,10 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::auth::Caller;
+use super::sharing::SharingCalls;
 use crate::records::{OnIdentifierMatch, Outcome, PreparedBundle, Records, WriteOutcome};
 use crate::store::{PatientCriteria, StoredRow};
+use continuum_proto::locator::v1 as locator_pb;
 
 /// How many import results may wait for a slow client before the node stops
 /// reading further bundles.
@@ -19,11 +21,12 @@ const IMPORT_RESULTS_BUFFER: usize = 4;
 #[derive(Debug, Clone)]
 pub struct ClinicalApi {
     records: Records,
+    sharing: SharingCalls,
 }
 
 impl ClinicalApi {
-    pub fn new(records: Records) -> Self {
-        Self { records }
+    pub fn new(records: Records, sharing: SharingCalls) -> Self {
+        Self { records, sharing }
     }
 }
 
@@ -235,6 +238,27 @@ impl pb::clinical_server::Clinical for ClinicalApi {
             }
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+    }
+
+    async fn put_consent(
+        &self,
+        request: Request<pb::CreateResourceRequest>,
+    ) -> Result<Response<locator_pb::ConsentDirective>, Status> {
+        self.sharing.put_consent(request).await
+    }
+
+    async fn fetch_outside_records(
+        &self,
+        request: Request<pb::FetchOutsideRecordsRequest>,
+    ) -> Result<Response<locator_pb::FetchRecordsResponse>, Status> {
+        self.sharing.fetch(request).await
+    }
+
+    async fn list_disclosures(
+        &self,
+        request: Request<pb::ListDisclosuresRequest>,
+    ) -> Result<Response<pb::ListDisclosuresResponse>, Status> {
+        self.sharing.list_disclosures(request).await
     }
 
     async fn export_patient(

@@ -2,7 +2,9 @@
 
 pub mod auth;
 mod clinical;
+mod sharing;
 mod status;
 
 pub use auth::{Caller, ServiceCredentialAuth, TENANT_HEADER};
 pub use clinical::ClinicalApi;
+pub use sharing::SharingCalls;

@@ -36,7 +36,8 @@ fn code_of(error: &NodeError) -> tonic::Code {
         }
         NodeError::InEntry { source, .. } => code_of(source),
         NodeError::Store(StoreError::Unavailable(_)) => Code::Unavailable,
-        NodeError::Store(_) | NodeError::Serve(_) => Code::Internal,
+        NodeError::NotInNetwork => Code::FailedPrecondition,
+        NodeError::Store(_) | NodeError::Serve(_) | NodeError::Corrupt(_) => Code::Internal,
     }
 }
 

@@ -15,6 +15,10 @@ use continuum_mesh::tls::{
 };
 use continuum_proto::locator::v1::network_client::NetworkClient;
 use continuum_proto::locator::v1::registry_client::RegistryClient;
+use continuum_proto::locator::v1::sharing_client::SharingClient;
+
+/// Largest fetch answer accepted from the locator (a whole outside record).
+const MAX_FETCH_BYTES: usize = 256 * 1024 * 1024;
 use continuum_proto::locator::v1::{HeartbeatRequest, HeartbeatResponse, RenewRequest};
 use tonic::transport::Channel;
 
@@ -83,6 +87,17 @@ impl LocatorLink {
                 .unwrap_or_else(|e| e.into_inner())
                 .clone(),
         )
+    }
+
+    /// A client of the locator's sharing API (consent, fetch) over the current channel.
+    pub fn sharing(&self) -> SharingClient<Channel> {
+        SharingClient::new(
+            self.channel
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+        )
+        .max_decoding_message_size(MAX_FETCH_BYTES)
     }
 
     pub async fn heartbeat(&self, tenants: Vec<String>) -> Result<HeartbeatResponse, NetworkError> {

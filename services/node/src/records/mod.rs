@@ -7,6 +7,7 @@
 //! validation, identifier matching, reference resolution, labelling,
 //! versioning.
 
+mod disclose;
 mod entries;
 mod export;
 mod import;

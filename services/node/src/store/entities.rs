@@ -112,3 +112,31 @@ pub mod patient_feed {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod disclosures {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "disclosures")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub disclosure_id: String,
+        pub at: String,
+        pub patient_ids: String,
+        pub requester_tenant: String,
+        pub practitioner_id: String,
+        pub practitioner_name: String,
+        pub practitioner_role: String,
+        pub purpose: String,
+        pub break_glass: bool,
+        pub break_glass_reason: String,
+        pub released: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -8,6 +8,7 @@
 //! to row-level security and names its tenant, so a forgotten filter would
 //! still see no other tenant's rows.
 
+mod disclosures;
 mod entities;
 mod feed;
 mod tenant_tx;
@@ -25,6 +26,7 @@ use thiserror::Error;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::tenant::TenantId;
+pub use disclosures::Disclosure;
 pub use feed::FeedEvent;
 pub use tenant_tx::{NewVersion, PatientCriteria, StoredRow, TenantTx};
 

@@ -1,10 +1,11 @@
 //! The network part of `continuum up`: a locator with a freshly made network
-//! CA, the two organizations and their node in its directory, and the node
-//! enrolled with a one-time token — all through the same APIs an operator
-//! and a node administrator use.
+//! CA, the organizations and their nodes in its directory, each node
+//! enrolled with a one-time token, and the locator reaching each node's
+//! federation API over mutual TLS — all through the same APIs an operator
+//! and a node administrator use. Running it again finds everything there.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use continuum_locator::{LocatorConfig, RunningLocator};
@@ -14,12 +15,11 @@ use continuum_mesh::tls::{NetworkCa, TrustDomain, WorkloadFiles};
 use continuum_proto::locator::v1 as pb;
 use tonic::Code;
 
+use super::nodes::{NodePlan, Organization};
 use crate::commands::admin::LocatorTarget;
 
 /// The network's name on a developer's machine.
 pub const NETWORK: &str = "continuum.local";
-/// The one node of the local network.
-pub const NODE_ID: &str = "local-node";
 
 /// A running locator and what the operator's tools need to reach it.
 #[derive(Debug)]
@@ -37,7 +37,8 @@ pub async fn start_locator(
     let data_dir = home.join("locator");
     let ca_dir = continuum_mesh::tls::ca::default_dir(&data_dir);
     if !NetworkCa::exists(&ca_dir) {
-        NetworkCa::init(&ca_dir, &TrustDomain::new(NETWORK)?, chrono::Utc::now())?;
+        NetworkCa::init(&ca_dir, &TrustDomain::new(NETWORK)?, chrono::Utc::now())
+            .context("creating the network CA")?;
     }
     let config = LocatorConfig {
         listen,
@@ -56,40 +57,63 @@ pub async fn start_locator(
     Ok(LocalLocator { running, target })
 }
 
-/// Put the organizations and the node in the directory (once), and enroll
-/// the node if it has no identity yet. Returns what enrollment printed.
-pub async fn onboard_and_enroll(
+/// Put the organizations in the directory (once each); one already there
+/// gets its sensitivity labels set again, so that they are always right.
+pub async fn onboard(
     locator: &LocalLocator,
-    organizations: &[(&str, &str)],
-    federation: SocketAddr,
-    tls_dir: &Path,
-) -> anyhow::Result<Option<String>> {
+    organizations: &[&Organization],
+) -> anyhow::Result<()> {
     let mut admin = locator.target.connect()?;
-    for (index, (id, name)) in organizations.iter().enumerate() {
-        let kind = if index == 0 {
-            pb::OrganizationKind::Clinic
-        } else {
-            pb::OrganizationKind::Hospital
-        };
+    for org in organizations {
+        let sensitivity: Vec<String> = org.sensitivity.iter().map(|s| (*s).into()).collect();
         let created = admin
             .create_organization(pb::CreateOrganizationRequest {
-                id: (*id).into(),
-                display_name: (*name).into(),
-                kind: kind.into(),
+                id: org.id.into(),
+                display_name: org.name.into(),
+                kind: org.kind.into(),
                 contact: "it@example.org".into(),
+                sensitivity: sensitivity.clone(),
             })
             .await;
-        ignore_existing(created)?;
+        match created {
+            Ok(_) => {}
+            Err(status) if status.code() == Code::AlreadyExists => {
+                admin
+                    .update_organization(pb::UpdateOrganizationRequest {
+                        id: org.id.into(),
+                        set_sensitivity: true,
+                        sensitivity,
+                        ..Default::default()
+                    })
+                    .await
+                    .with_context(|| format!("setting {}'s sensitivity labels", org.id))?;
+            }
+            Err(status) => {
+                return Err(anyhow::Error::from(status))
+                    .with_context(|| format!("onboarding {}", org.id));
+            }
+        }
     }
+    Ok(())
+}
+
+/// Put the node in the directory (once) and enroll it if it has no
+/// identity yet. Returns what enrollment did, if it ran.
+pub async fn enroll(
+    locator: &LocalLocator,
+    plan: &NodePlan,
+    tls_dir: &Path,
+) -> anyhow::Result<Option<String>> {
     let files = WorkloadFiles::new(tls_dir);
     if files.exists() {
         return Ok(None);
     }
+    let mut admin = locator.target.connect()?;
     let created = admin
         .create_node(pb::CreateNodeRequest {
-            id: NODE_ID.into(),
-            endpoint: format!("https://{federation}"),
-            tenants: organizations.iter().map(|(id, _)| (*id).into()).collect(),
+            id: plan.id.into(),
+            endpoint: format!("https://{}", plan.federation),
+            tenants: plan.tenants.iter().map(|org| org.id.into()).collect(),
             token_ttl_seconds: 600,
         })
         .await;
@@ -98,19 +122,25 @@ pub async fn onboard_and_enroll(
         Err(status) if status.code() == Code::AlreadyExists => Some(
             admin
                 .issue_enrollment_token(pb::IssueEnrollmentTokenRequest {
-                    node_id: NODE_ID.into(),
+                    node_id: plan.id.into(),
                     token_ttl_seconds: 600,
                 })
-                .await?
+                .await
+                .with_context(|| format!("a new enrollment token for {}", plan.id))?
                 .into_inner(),
         ),
-        Err(status) => return Err(status.into()),
+        Err(status) => {
+            return Err(anyhow::Error::from(status))
+                .with_context(|| format!("putting {} in the directory", plan.id));
+        }
     }
     .context("the locator returned no enrollment token")?;
-    let enrolled =
-        continuum_node::network::enroll(&locator.target.locator, &token.token, &files).await?;
+    let enrolled = continuum_node::network::enroll(&locator.target.locator, &token.token, &files)
+        .await
+        .with_context(|| format!("enrolling {}", plan.id))?;
     Ok(Some(format!(
-        "enrolled {NODE_ID} with a one-time token as {} (certificate {} valid until {}); its key never left {}",
+        "enrolled {} with a one-time token as {} (certificate {} valid until {}); its key never left {}",
+        plan.id,
         enrolled.identity,
         enrolled.serial,
         enrolled.not_after,
@@ -120,18 +150,24 @@ pub async fn onboard_and_enroll(
 
 /// Point the directory at where the node's federation API really listens,
 /// and have the locator call it over mutual TLS.
-pub async fn probe(locator: &LocalLocator, federation: SocketAddr) -> anyhow::Result<String> {
+pub async fn probe(
+    locator: &LocalLocator,
+    node_id: &str,
+    federation: SocketAddr,
+) -> anyhow::Result<String> {
     let mut admin = locator.target.connect()?;
     admin
         .update_node(pb::UpdateNodeRequest {
-            id: NODE_ID.into(),
+            id: node_id.into(),
             endpoint: Some(format!("https://{federation}")),
             ..Default::default()
         })
-        .await?;
+        .await
+        .with_context(|| format!("updating {node_id}'s endpoint"))?;
     let probe = admin
-        .probe_node(pb::ProbeNodeRequest { id: NODE_ID.into() })
-        .await?
+        .probe_node(pb::ProbeNodeRequest { id: node_id.into() })
+        .await
+        .with_context(|| format!("the locator probing {node_id}"))?
         .into_inner();
     Ok(format!(
         "the locator reached {} over mutual TLS in {} µs; it hosts {}",
@@ -139,17 +175,4 @@ pub async fn probe(locator: &LocalLocator, federation: SocketAddr) -> anyhow::Re
         probe.round_trip_micros,
         probe.tenants.join(", ")
     ))
-}
-
-fn ignore_existing<T>(outcome: Result<T, tonic::Status>) -> anyhow::Result<()> {
-    match outcome {
-        Ok(_) => Ok(()),
-        Err(status) if status.code() == Code::AlreadyExists => Ok(()),
-        Err(status) => Err(status.into()),
-    }
-}
-
-/// Where the node keeps its network identity.
-pub fn tls_dir(home: &Path) -> PathBuf {
-    home.join("node").join("tls")
 }

@@ -1,0 +1,145 @@
+//! Where the story's disclosures are recorded: the locator's ledger (one
+//! entry per fetch, with the consent decision for every holding
+//! organization — the operators' view) and each holding node's own record
+//! of what it released (each organization's view).
+
+use anyhow::Context;
+use continuum_proto::locator::v1 as locator;
+use continuum_proto::node::v1 as node;
+
+use super::nodes::{CLINIC, EMR, HARBOR, Organization};
+use super::story::Cast;
+
+/// Print the ledger entries and the holding nodes' records of the
+/// disclosures `ids`, made by the story.
+pub async fn show(cast: &Cast<'_>, ids: &[String]) -> anyhow::Result<()> {
+    let mut admin = cast.locator.target.connect()?;
+    let ledger = admin
+        .list_disclosures(locator::ListDisclosuresRequest {
+            person_id: cast.person_id.into(),
+            limit: 100,
+        })
+        .await
+        .context("listing the person's disclosures at the locator")?
+        .into_inner();
+    let ours: Vec<&locator::DisclosureRecord> = ledger
+        .disclosures
+        .iter()
+        .filter(|d| ids.contains(&d.disclosure_id))
+        .collect();
+    println!(
+        "The locator's ledger (operators: ListDisclosures for person {}) holds {} disclosures of \
+         this person, {} of them from this story, newest first:",
+        cast.person_id,
+        ledger.disclosures.len(),
+        ours.len()
+    );
+    for record in &ours {
+        print_ledger_entry(record);
+    }
+    if ours.len() != ids.len() {
+        println!(
+            "Unexpected: {} of the story's {} fetches are not in the ledger.",
+            ids.len() - ours.len(),
+            ids.len()
+        );
+    }
+    println!(
+        "(A denied source is in the operators' ledger only; the hospital was never told of it.)"
+    );
+
+    let holdings = [
+        (&CLINIC, &cast.patient.at_clinic),
+        (&HARBOR, &cast.patient.at_harbor),
+    ];
+    for (org, patient_id) in holdings {
+        print_node_record(cast, org, patient_id, ids).await?;
+    }
+    Ok(())
+}
+
+fn print_ledger_entry(record: &locator::DisclosureRecord) {
+    let glass = if record.break_glass {
+        format!(", BREAK-THE-GLASS: \"{}\"", record.break_glass_reason)
+    } else {
+        String::new()
+    };
+    println!(
+        "  {}  {} ({}) at {}, {}{glass}",
+        record.at,
+        record.practitioner_id,
+        record.practitioner_role,
+        record.requester_tenant,
+        record.purpose
+    );
+    for source in &record.sources {
+        let categories = if source.categories.is_empty() {
+            String::new()
+        } else {
+            format!(" (categories {})", source.categories.join(", "))
+        };
+        println!(
+            "      {:<18} {} → {}, {} released{categories}",
+            source.tenant,
+            source.decision,
+            source.outcome,
+            source.released.len()
+        );
+        if !source.decided_by.is_empty() {
+            println!("{:<25}decided by {}", "", source.decided_by.join("; "));
+        }
+    }
+}
+
+/// What `org`'s node recorded releasing of its patient `patient_id`.
+async fn print_node_record(
+    cast: &Cast<'_>,
+    org: &Organization,
+    patient_id: &str,
+    ids: &[String],
+) -> anyhow::Result<()> {
+    let mut client = cast
+        .saas
+        .target(cast.credentials, org.id, EMR)?
+        .connect()
+        .await?;
+    let listed = client
+        .list_disclosures(node::ListDisclosuresRequest {
+            patient_id: patient_id.into(),
+            limit: 100,
+        })
+        .await
+        .with_context(|| format!("listing {}'s disclosures", org.id))?
+        .into_inner();
+    let ours: Vec<&node::Disclosure> = listed
+        .disclosures
+        .iter()
+        .filter(|d| ids.contains(&d.disclosure_id))
+        .collect();
+    println!(
+        "{}'s node recorded {} of Patient/{patient_id} in this story{}",
+        org.name,
+        match ours.len() {
+            1 => "1 release".to_owned(),
+            n => format!("{n} releases"),
+        },
+        if ours.is_empty() { "." } else { ":" }
+    );
+    for disclosure in ours {
+        let glass = if disclosure.break_glass {
+            format!(", break-the-glass (\"{}\")", disclosure.break_glass_reason)
+        } else {
+            String::new()
+        };
+        println!(
+            "  {}  to {}: {} ({}), {}{glass}, {} resources",
+            disclosure.at,
+            disclosure.requester_tenant,
+            disclosure.practitioner_id,
+            disclosure.practitioner_role,
+            disclosure.purpose,
+            disclosure.released.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! The clinical API's network calls: recording a patient's consent with the
+//! network and fetching their outside records, both through the locator
+//! over mutual TLS, and the tenant's own record of what it released.
+
+use std::sync::Arc;
+
+use continuum_mesh::clock::Environment;
+use continuum_proto::locator::v1 as locator_pb;
+use continuum_proto::node::v1 as pb;
+use serde_json::Value;
+use tonic::{Request, Response, Status};
+
+use super::auth::Caller;
+use crate::NodeError;
+use crate::network::LocatorLink;
+use crate::records::Records;
+
+/// Most disclosures listed at once.
+const MAX_LISTED: u32 = 1000;
+
+#[derive(Debug, Clone)]
+pub struct SharingCalls {
+    records: Records,
+    env: Environment,
+    link: Option<Arc<LocatorLink>>,
+}
+
+impl SharingCalls {
+    pub fn new(records: Records, env: Environment, link: Option<Arc<LocatorLink>>) -> Self {
+        Self { records, env, link }
+    }
+
+    fn link(&self) -> Result<&LocatorLink, Status> {
+        self.link
+            .as_deref()
+            .ok_or_else(|| NodeError::NotInNetwork.into())
+    }
+
+    pub async fn put_consent(
+        &self,
+        request: Request<pb::CreateResourceRequest>,
+    ) -> Result<Response<locator_pb::ConsentDirective>, Status> {
+        let caller = Caller::of(&request)?;
+        let link = self.link()?;
+        let (mut consent, resource_type) =
+            continuum_fhir::parse_resource(&request.get_ref().resource_json)
+                .map_err(NodeError::from)?;
+        if resource_type != "Consent" {
+            return Err(Status::invalid_argument(format!(
+                "expected a Consent, not a {resource_type}"
+            )));
+        }
+        if consent.get("id").and_then(Value::as_str).is_none() {
+            consent["id"] = Value::String(self.env.ids.new_id());
+        }
+        // The patient must be one of this tenant's.
+        let patient = consent["patient"]["reference"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("Patient/"))
+            .ok_or_else(|| {
+                Status::invalid_argument("Consent.patient.reference must be `Patient/<id>`")
+            })?;
+        self.records
+            .get(&caller.tenant, "Patient", patient, None)
+            .await?;
+        let directive = link
+            .sharing()
+            .put_consent(locator_pb::PutConsentRequest {
+                tenant: caller.tenant.to_string(),
+                consent_json: consent.to_string(),
+            })
+            .await
+            .map_err(from_locator)?
+            .into_inner();
+        tracing::info!(tenant = %caller.tenant, by = %caller.principal, directive = %directive.directive_id, "consent recorded with the network");
+        Ok(Response::new(directive))
+    }
+
+    pub async fn fetch(
+        &self,
+        request: Request<pb::FetchOutsideRecordsRequest>,
+    ) -> Result<Response<locator_pb::FetchRecordsResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let link = self.link()?;
+        let r = request.into_inner();
+        self.records
+            .get(&caller.tenant, "Patient", &r.patient_id, None)
+            .await?;
+        let fetched = link
+            .sharing()
+            .fetch_records(locator_pb::FetchRecordsRequest {
+                tenant: caller.tenant.to_string(),
+                local_id: r.patient_id,
+                practitioner: Some(locator_pb::Practitioner {
+                    id: caller.principal.clone(),
+                    display_name: caller.principal.clone(),
+                    role: caller.roles.first().cloned().unwrap_or_default(),
+                }),
+                purpose: r.purpose,
+                break_glass_reason: r.break_glass_reason,
+                resource_types: r.resource_types,
+            })
+            .await
+            .map_err(from_locator)?
+            .into_inner();
+        Ok(Response::new(fetched))
+    }
+
+    pub async fn list_disclosures(
+        &self,
+        request: Request<pb::ListDisclosuresRequest>,
+    ) -> Result<Response<pb::ListDisclosuresResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.into_inner();
+        let limit = if r.limit == 0 {
+            100
+        } else {
+            r.limit.min(MAX_LISTED)
+        };
+        let patient = Some(r.patient_id.as_str()).filter(|p| !p.is_empty());
+        let disclosures = self
+            .records
+            .disclosures(&caller.tenant, patient, limit.into())
+            .await?;
+        Ok(Response::new(pb::ListDisclosuresResponse {
+            disclosures: disclosures
+                .into_iter()
+                .map(|d| pb::Disclosure {
+                    disclosure_id: d.disclosure_id,
+                    at: d.at,
+                    patient_ids: d.patient_ids,
+                    requester_tenant: d.requester_tenant,
+                    practitioner_id: d.practitioner_id,
+                    practitioner_name: d.practitioner_name,
+                    practitioner_role: d.practitioner_role,
+                    purpose: d.purpose,
+                    break_glass: d.break_glass,
+                    break_glass_reason: d.break_glass_reason,
+                    released: d.released,
+                })
+                .collect(),
+        }))
+    }
+}
+
+/// The locator's answer, passed on with its code; a transport failure
+/// becomes UNAVAILABLE with what went wrong.
+fn from_locator(status: Status) -> Status {
+    match status.code() {
+        tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::DeadlineExceeded => {
+            Status::unavailable(format!(
+                "the network's locator is unreachable: {}",
+                status.message()
+            ))
+        }
+        code => Status::new(code, format!("the network's locator: {}", status.message())),
+    }
+}
