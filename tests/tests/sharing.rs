@@ -398,13 +398,15 @@ async fn denied_source_is_indistinguishable_from_no_records() {
         r.sources.iter_mut().for_each(|s| s.elapsed_ms = 0);
         let mut resources = resources(&r);
         for resource in &mut resources {
-            for key in ["id", "patient", "subject", "identifier", "name"] {
-                resource.as_object_mut().map(|o| o.remove(key));
+            if let Some(object) = resource.as_object_mut() {
+                for key in ["id", "patient", "subject", "identifier", "name"] {
+                    object.remove(key);
+                }
             }
-            resource["meta"].as_object_mut().map(|m| {
-                m.remove("versionId");
-                m.remove("lastUpdated");
-            });
+            if let Some(meta) = resource["meta"].as_object_mut() {
+                meta.remove("versionId");
+                meta.remove("lastUpdated");
+            }
         }
         resources.sort_by_key(|v| v.to_string());
         r.resources.clear();
