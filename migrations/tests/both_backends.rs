@@ -21,8 +21,8 @@ async fn round_trip<M: MigratorTrait>(db: &DatabaseConnection, probe: &str) {
 async fn both_schemas(db: &DatabaseConnection) {
     round_trip::<NodeMigrator>(
         db,
-        "SELECT r.tenant_id, r.id, r.content, f.seq, f.demographics \
-         FROM resources r, patient_feed f",
+        "SELECT r.tenant_id, r.id, r.content, f.seq, f.demographics, d.released \
+         FROM resources r, patient_feed f, releases d",
     )
     .await;
     round_trip::<LocatorMigrator>(
@@ -33,6 +33,13 @@ async fn both_schemas(db: &DatabaseConnection) {
          review_items q",
     )
     .await;
+    db.execute_unprepared(
+        "SELECT o.sensitivity, y.mode, d.consent_json, b.expires_at, x.purpose, s.released \
+         FROM organizations o, consent_policy y, consent_directives d, break_glass_accesses b, \
+         disclosures x, disclosure_sources s",
+    )
+    .await
+    .expect("the sharing tables exist after migrating");
 }
 
 #[tokio::test]

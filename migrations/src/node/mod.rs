@@ -4,7 +4,7 @@
 mod m20261126_000001_create_resources;
 mod m20261126_000002_row_level_security;
 mod m20261126_000003_patient_feed;
-mod m20261127_000004_disclosures;
+mod m20261127_000004_releases;
 
 use sea_orm_migration::prelude::*;
 
@@ -19,7 +19,7 @@ impl MigratorTrait for NodeMigrator {
             Box::new(m20261126_000001_create_resources::Migration),
             Box::new(m20261126_000002_row_level_security::Migration),
             Box::new(m20261126_000003_patient_feed::Migration),
-            Box::new(m20261127_000004_disclosures::Migration),
+            Box::new(m20261127_000004_releases::Migration),
         ]
     }
 

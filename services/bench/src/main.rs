@@ -9,6 +9,7 @@
 //! target/release/continuum-bench locator --registrations 100000 --locates 2000
 //! target/release/continuum-bench mtls --seconds 5 --concurrency 1,16,64
 //! target/release/continuum-bench consent --decisions 1000000
+//! target/release/continuum-bench fetch --fetches 1000 --clients 16,32
 //! ```
 //!
 //! `node` reports bundle import throughput (resources/s), the latency of
@@ -18,11 +19,14 @@
 //! locator's memory and database size. `mtls` reports mutual-TLS handshakes
 //! per second and unary calls per second on one channel, each against
 //! plaintext TCP, as markdown tables. `consent` reports the latency and
-//! throughput of the consent decision on one core, in process.
+//! throughput of the consent decision on one core, in process. `fetch`
+//! reports the latency, throughput and hung-node behaviour of the brokered
+//! fetch of one patient's records from three nodes, against the issue's goals.
 
 #![forbid(unsafe_code)]
 
 mod consent_bench;
+mod fetch_bench;
 mod locator_bench;
 mod mtls_bench;
 mod node_bench;
@@ -47,6 +51,8 @@ enum Command {
     Mtls(mtls_bench::Args),
     /// Consent decisions and per-resource grant checks, in process.
     Consent(consent_bench::Args),
+    /// Brokered fetches of one patient's records from three real nodes.
+    Fetch(fetch_bench::Args),
 }
 
 #[tokio::main]
@@ -56,5 +62,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Locator(args) => locator_bench::run(args).await,
         Command::Mtls(args) => mtls_bench::run(args).await,
         Command::Consent(args) => consent_bench::run(args),
+        Command::Fetch(args) => fetch_bench::run(args).await,
     }
 }

@@ -45,8 +45,14 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    continuum_mesh::telemetry::init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    // The local story is for reading: the services' logs only when asked.
+    let default_level = match cli.command {
+        Command::Up(_) => "warn",
+        _ => "info",
+    };
+    continuum_mesh::telemetry::init_with_default(default_level);
+    match cli.command {
         Command::Up(args) => commands::up::run(args).await,
         Command::Node(command) => commands::node::run(command).await,
         Command::Locator(args) => commands::locator::run(args).await,

@@ -470,3 +470,38 @@ fn actor_with_both_roles_is_ambiguous() {
     );
     assert!(refusal(&consent).starts_with("provision.provision[0].actor[0].role: several roles"));
 }
+
+#[test]
+fn psychiatric_records_are_withheld_from_the_insurer_the_consent_names() {
+    let directive = read_consent(&privacy_consent(), 1)
+        .expect("read")
+        .directive_for("clinic");
+    let request = |requester| crate::Request {
+        requester,
+        role: "clinician",
+        purpose: Purpose::Treat,
+        at: instant("2025-12-31T23:00:00Z"),
+        break_glass: false,
+    };
+    let policy = crate::NetworkPolicy::default();
+    let decide = |requester| {
+        crate::decide(
+            std::slice::from_ref(&directive),
+            &policy,
+            &request(requester),
+            "clinic",
+            LabelSet::EMPTY,
+        )
+    };
+    let psy = LabelSet::of([Sensitivity::Psy]);
+    let insurer = decide("acme-insurance");
+    assert!(insurer.permitted);
+    assert!(insurer.grant.allows("Observation", LabelSet::EMPTY));
+    assert!(!insurer.grant.allows("Condition", psy));
+    assert!(
+        insurer
+            .decided_by
+            .contains(&"deny clinic/c1@1#provision.provision[0]".to_owned())
+    );
+    assert!(decide("hospital").grant.allows("Condition", psy));
+}
