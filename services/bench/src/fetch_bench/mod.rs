@@ -23,9 +23,9 @@ mod report;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use network::{Locator, Node};
+use network::{Locator, Node, cpu_delta, cpu_snapshot};
 use phases::{Expect, Fetcher};
-use report::{Report, cpu_delta, cpu_snapshot};
+use report::Report;
 
 const HOLDING: [&str; 3] = ["clinic-1", "clinic-2", "clinic-3"];
 const REQUESTER: &str = "hospital";

@@ -1,7 +1,8 @@
 //! The network under test, as real processes of the `continuum` binary: a
 //! locator with a new CA (SQLite), and nodes onboarded with the operator's
 //! command line and enrolled with `continuum node enroll`, the way the
-//! end-to-end tests start them. Every child is killed when dropped.
+//! end-to-end tests start them. Every child is killed when dropped; what CPU
+//! each has used is read from /proc.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -239,6 +240,26 @@ pub(super) fn cpu_secs(pid: &str) -> f64 {
             .sum()
     });
     ticks as f64 / 100.0
+}
+
+/// CPU seconds per process: the locator, each node, and this benchmark.
+pub(super) type CpuUse = Vec<(String, f64)>;
+
+pub(super) fn cpu_snapshot(locator: &Locator, clinics: &[Node], hospital: &Node) -> CpuUse {
+    let mut used = vec![("locator".to_owned(), locator.process.cpu_secs())];
+    for node in clinics.iter().chain([hospital]) {
+        used.push((node.tenant.clone(), node.process.cpu_secs()));
+    }
+    used.push(("bench".to_owned(), cpu_secs("self")));
+    used
+}
+
+pub(super) fn cpu_delta(before: &CpuUse, after: &CpuUse) -> CpuUse {
+    before
+        .iter()
+        .zip(after)
+        .map(|((name, b), (_, a))| (name.clone(), a - b))
+        .collect()
 }
 
 fn free_port() -> anyhow::Result<u16> {

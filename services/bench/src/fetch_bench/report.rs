@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::network::{Locator, Node, cpu_secs};
+use super::network::CpuUse;
 use super::phases::Run;
 use super::{Args, HOLDING, REQUESTER};
 use crate::stats::{cores, ms, percentile};
@@ -15,29 +15,11 @@ const OVERHEAD_P99_GOAL_MS: f64 = 5.0;
 const THROUGHPUT_GOAL: f64 = 500.0;
 const HUNG_EXTRA_GOAL_MS: f64 = 50.0;
 
-/// CPU seconds per process: the locator, each node, and this benchmark.
-pub(super) type CpuUse = Vec<(String, f64)>;
-
-pub(super) fn cpu_snapshot(locator: &Locator, clinics: &[Node], hospital: &Node) -> CpuUse {
-    let mut used = vec![("locator".to_owned(), locator.process.cpu_secs())];
-    for node in clinics.iter().chain([hospital]) {
-        used.push((node.tenant.clone(), node.process.cpu_secs()));
-    }
-    used.push(("bench".to_owned(), cpu_secs("self")));
-    used
-}
-
-pub(super) fn cpu_delta(before: &CpuUse, after: &CpuUse) -> CpuUse {
-    before
-        .iter()
-        .zip(after)
-        .map(|((name, b), (_, a))| (name.clone(), a - b))
-        .collect()
-}
-
 #[derive(Default)]
 pub(super) struct Report {
     command: String,
+    /// /proc/loadavg when the benchmark started (other work on the machine).
+    load_before: String,
     chart: usize,
     background: usize,
     warmup: usize,
@@ -59,6 +41,9 @@ impl Report {
     pub(super) fn new(args: &Args) -> Report {
         Report {
             command: command_line(),
+            load_before: std::fs::read_to_string("/proc/loadavg")
+                .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default(),
             chart: args.chart,
             background: args.background,
             warmup: args.warmup,
@@ -71,7 +56,12 @@ impl Report {
         let per_answer = 3 * (self.chart + 1);
         let bytes = self.latency.samples.first().map_or(0, |s| s.json_bytes);
         println!("\n# continuum-bench fetch: brokered fetch of one patient's outside records\n");
-        println!("machine: {} cores (nproc), {}", cores(), cpu_model());
+        println!(
+            "machine: {} cores (nproc), {}; load average before the run: {}",
+            cores(),
+            cpu_model(),
+            self.load_before
+        );
         println!("command: {}", self.command);
         println!(
             "network: 1 locator (SQLite, fetch_deadline_millis = {}, fetch_concurrency_per_node = 32 \
@@ -117,6 +107,18 @@ impl Report {
             "\nbroker overhead = end to end − the slowest source's `elapsed_ms` per fetch: the \
              locator's own work, the requesting node and the client hop; `elapsed_ms` is truncated \
              to whole ms, so the estimate overstates by < 1 ms"
+        );
+        let slow = run
+            .samples
+            .iter()
+            .filter(|s| ms(s.end_to_end) > E2E_P99_GOAL_MS);
+        let slow_sources = slow
+            .clone()
+            .filter(|s| f64::from(s.slowest_ms) > E2E_P99_GOAL_MS);
+        println!(
+            "fetches over {E2E_P99_GOAL_MS} ms end to end: {} ({} of them with a source over {E2E_P99_GOAL_MS} ms)",
+            slow.count(),
+            slow_sources.count()
         );
         println!("{}", answers(run, per_answer));
         println!("{}", cpu_line(&self.latency_cpu, run));
