@@ -3,6 +3,7 @@
 //! instruction.
 
 use std::fmt;
+use std::str::FromStr;
 
 use continuum_fhir::Sensitivity;
 use serde::{Deserialize, Serialize};
@@ -101,8 +102,18 @@ impl fmt::Debug for LabelSet {
     }
 }
 
+/// Comma-separated codes (`ETH,PSY`; empty for none): how labels are stored.
 impl fmt::Display for LabelSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.codes().join(","))
+    }
+}
+
+/// The inverse of `Display`.
+impl FromStr for LabelSet {
+    type Err = ConsentError;
+
+    fn from_str(text: &str) -> Result<LabelSet, ConsentError> {
+        LabelSet::parse(text.split(',').filter(|c| !c.is_empty()))
     }
 }

@@ -418,19 +418,6 @@ pub fn add_security_coding(resource: &mut Value, system: &str, code: &str, displ
     }
 }
 
-/// Whether `meta.security` holds the Coding (system, code).
-pub fn has_security_coding(resource: &Value, system: &str, code: &str) -> bool {
-    let security = resource.get("meta").and_then(|m| m.get("security"));
-    let codings = match security {
-        Some(Value::Array(items)) => items.as_slice(),
-        Some(one @ Value::Object(_)) => std::slice::from_ref(one),
-        _ => &[],
-    };
-    codings.iter().any(|c| {
-        system_of(c) == Some(system) && c.get("code").and_then(Value::as_str) == Some(code)
-    })
-}
-
 fn collect(value: &Value, found: &mut BTreeSet<Sensitivity>) {
     match value {
         Value::Object(map) => {

@@ -16,7 +16,7 @@ pub struct Merged {
 }
 
 /// `meta.source` of a resource from `tenant`.
-pub fn source_uri(tenant: &str) -> String {
+fn source_uri(tenant: &str) -> String {
     format!("urn:continuum:organization:{tenant}")
 }
 

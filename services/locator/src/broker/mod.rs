@@ -21,7 +21,7 @@ use futures::future::join_all;
 use serde_json::Value;
 use tokio::time::Instant;
 
-pub use merge::{Merged, source_uri};
+pub use merge::Merged;
 pub use sources::Sources;
 use sources::{Answer, SourceReply};
 
@@ -221,7 +221,7 @@ impl Broker {
         };
         // Nothing leaves without its record.
         self.store
-            .record_disclosure(&record, opened.then_some(()).and(access.as_ref()))
+            .record_disclosure(&record, access.as_ref().filter(|_| opened))
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "disclosure not recorded; nothing released");
@@ -471,18 +471,18 @@ fn account(
         Outcome::Unavailable => "unavailable",
     }
     .into();
+    let mut opened_by_glass = false;
     for resource in &mut released {
-        label_released(resource, holding);
+        let (labels, by_glass) = label_released(resource, holding);
+        opened_by_glass |= by_glass;
+        record.categories = record.categories.union(labels);
         record.released.push(format!(
             "{}/{}",
             resource["resourceType"].as_str().unwrap_or_default(),
             resource["id"].as_str().unwrap_or_default()
         ));
-        record.categories = record
-            .categories
-            .union(LabelSet::of(continuum_fhir::sensitivity_of(resource)));
     }
-    if released.iter().any(is_break_glass) {
+    if opened_by_glass {
         record.decision = "break-glass".into();
     }
     let report = SourceReport {
@@ -497,17 +497,16 @@ fn account(
 }
 
 /// Every released resource carries its organization's labels, and the BTG
-/// label when only breaking the glass released it.
-fn label_released(resource: &mut Value, holding: &Holding) {
-    let labels = holding.org.sensitivity.iter().collect();
-    add_sensitivity(resource, &labels);
-    if holding.emergency.is_some() && !holding.normal.grant.allows_resource(resource) {
+/// label when only breaking the glass released it. Returns its labels (its
+/// own and its organization's) and whether breaking the glass released it.
+fn label_released(resource: &mut Value, holding: &Holding) -> (LabelSet, bool) {
+    let own = LabelSet::of(continuum_fhir::sensitivity_of(resource));
+    let resource_type = resource["resourceType"].as_str().unwrap_or_default();
+    let by_glass = holding.emergency.is_some() && !holding.normal.grant.allows(resource_type, own);
+    add_sensitivity(resource, &holding.org.sensitivity.iter().collect());
+    if by_glass {
         let (system, code, display) = BREAK_THE_GLASS;
         add_security_coding(resource, system, code, display);
     }
-}
-
-fn is_break_glass(resource: &Value) -> bool {
-    let (system, code, _) = BREAK_THE_GLASS;
-    continuum_fhir::labels::has_security_coding(resource, system, code)
+    (own.union(holding.org.sensitivity), by_glass)
 }

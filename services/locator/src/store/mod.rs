@@ -8,6 +8,7 @@ mod review;
 mod sharing;
 
 use std::collections::HashMap;
+use std::str::FromStr;
 
 use continuum_mesh::credentials::verify_secret;
 use continuum_mesh::tls::NodeId;
@@ -537,7 +538,7 @@ async fn insert_certificate(
 }
 
 fn organization(row: organizations::Model) -> Result<Organization, LocatorError> {
-    let sensitivity = LabelSet::parse(row.sensitivity.split(',').filter(|c| !c.is_empty()))
+    let sensitivity = LabelSet::from_str(&row.sensitivity)
         .map_err(|e| LocatorError::Corrupt(format!("organization `{}`: {e}", row.id)))?;
     Ok(Organization {
         kind: row.kind.parse()?,

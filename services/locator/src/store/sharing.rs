@@ -2,7 +2,9 @@
 //! directives (every version kept), break-the-glass accesses, and the
 //! record of each disclosure with the decision for every source.
 
-use continuum_consent::{LabelSet, Mode, NetworkPolicy};
+use std::str::FromStr;
+
+use continuum_consent::{ConsentError, LabelSet, Mode, NetworkPolicy};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -76,10 +78,6 @@ fn mode_name(mode: Mode) -> &'static str {
     }
 }
 
-fn codes(text: &str) -> impl Iterator<Item = &str> {
-    text.split(',').filter(|c| !c.is_empty())
-}
-
 impl DirectoryStore {
     /// The network's consent policy; the default until an operator sets one.
     pub async fn consent_policy(&self) -> Result<NetworkPolicy, LocatorError> {
@@ -96,8 +94,16 @@ impl DirectoryStore {
                 "opt-in" => Mode::OptIn,
                 other => return Err(corrupt(format!("mode `{other}`"))),
             },
-            shielded: LabelSet::parse(codes(&row.shielded)).map_err(|e| corrupt(e.to_string()))?,
-            break_glass_roles: codes(&row.break_glass_roles).map(str::to_owned).collect(),
+            shielded: row
+                .shielded
+                .parse()
+                .map_err(|e: ConsentError| corrupt(e.to_string()))?,
+            break_glass_roles: row
+                .break_glass_roles
+                .split(',')
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned)
+                .collect(),
             break_glass_minutes: u32::try_from(row.break_glass_minutes).unwrap_or_default(),
         })
     }
@@ -309,7 +315,7 @@ impl DirectoryStore {
                         Ok(SourceRecord {
                             decided_by: serde_json::from_str(&s.decided_by).map_err(corrupt)?,
                             released: serde_json::from_str(&s.released).map_err(corrupt)?,
-                            categories: LabelSet::parse(codes(&s.categories))
+                            categories: LabelSet::from_str(&s.categories)
                                 .map_err(|e| LocatorError::Corrupt(e.to_string()))?,
                             tenant: s.tenant_id,
                             decision: s.decision,
