@@ -6,6 +6,7 @@
 
 pub mod network;
 pub mod node;
+pub mod oidc;
 pub mod postgres;
 
 use std::path::PathBuf;

@@ -304,6 +304,19 @@ impl NetworkNode {
         federation_port: u16,
         tenants: &[&str],
     ) -> NetworkNode {
+        Self::start_with_identity(network, token, federation_port, tenants, None)
+    }
+
+    /// As [`NetworkNode::start`], every tenant trusting the identity
+    /// provider at `issuer` (each with its own audience, see
+    /// [`crate::node::identity_table`]).
+    pub fn start_with_identity(
+        network: &TestNetwork,
+        token: &str,
+        federation_port: u16,
+        tenants: &[&str],
+        issuer: Option<&str>,
+    ) -> NetworkNode {
         let dir = tempfile::tempdir().expect("temp dir");
         let tls_dir = dir.path().join("tls");
         let enrolled = network.enroll(token, &tls_dir);
@@ -321,14 +334,13 @@ impl NetworkNode {
                 "\n[[tenants]]\nid = \"{tenant}\"\nname = \"{tenant}\"\n"
             ));
             if let Some((_, secret)) = crate::node::TENANTS.iter().find(|(t, _)| t == tenant) {
-                let emergency = format!("{secret}{}", crate::node::EMERGENCY_SUFFIX);
                 config.push_str(&format!(
-                    "[[tenants.credentials]]\nname = \"test-service\"\nsecret_sha256 = \"{}\"\n\
-                     [[tenants.credentials]]\nname = \"dr-emergency\"\nsecret_sha256 = \"{}\"\n\
-                     roles = [\"emergency-access\", \"clinician\"]\n",
+                    "[[tenants.credentials]]\nname = \"test-service\"\nsecret_sha256 = \"{}\"\n",
                     crate::node::sha256_hex(secret),
-                    crate::node::sha256_hex(&emergency)
                 ));
+            }
+            if let Some(issuer) = issuer {
+                config.push_str(&crate::node::identity_table(issuer, tenant));
             }
         }
         config.push_str(&format!(
@@ -362,14 +374,16 @@ impl NetworkNode {
         crate::node::client_for(&self.clinical_url, tenant).await
     }
 
-    /// A clinical API client acting for `tenant` as its emergency physician.
-    pub async fn emergency_client(&self, tenant: &str) -> crate::node::Client {
-        let secret = format!(
-            "{}{}",
-            crate::node::secret_of(tenant),
-            crate::node::EMERGENCY_SUFFIX
-        );
-        crate::node::connect(&self.clinical_url, Some(tenant), Some(&secret)).await
+    /// A clinical API client acting for `tenant` as `user`, signed in at
+    /// the tenant's identity provider `idp`.
+    pub async fn client_as(
+        &self,
+        idp: &crate::oidc::TestIdp,
+        tenant: &str,
+        user: &str,
+    ) -> crate::node::Client {
+        let token = idp.login_for(user, &crate::node::audience_of(tenant)).await;
+        crate::node::connect(&self.clinical_url, Some(tenant), Some(&token)).await
     }
 
     /// Freeze the node process (SIGSTOP): connections are accepted by the

@@ -18,10 +18,23 @@ pub const TENANTS: &[(&str, &str)] = &[
     ("hospital-h", "secret-of-hospital-h-0123456789abcdef"),
 ];
 
-/// The credential of each tenant's emergency physician (roles
-/// `emergency-access` and `clinician`) in network tests: the tenant's
-/// secret with this suffix.
-pub const EMERGENCY_SUFFIX: &str = "-emergency";
+/// A tenant's identity provider as test nodes configure it: the provider's
+/// role names (those of `tests/oidc/provider.mjs`) mapped to Continuum's,
+/// the NPI as professional id, and the tenant's own audience.
+pub fn identity_table(issuer: &str, tenant: &str) -> String {
+    format!(
+        "[tenants.identity]\nissuer = \"{issuer}\"\naudience = \"{}\"\n\
+         roles = {{ physician = [\"clinician\"], ed-attending = [\"emergency-access\"], \
+         front-desk = [\"registrar\"], interface-engine = [\"integration\"] }}\n\
+         claims = {{ professional_id = \"npi\" }}\n",
+        audience_of(tenant)
+    )
+}
+
+/// The audience of `tenant`'s access tokens at test nodes.
+pub fn audience_of(tenant: &str) -> String {
+    format!("urn:continuum:tenant:{tenant}")
+}
 
 pub type Client = AuthorizedClinicalClient;
 
@@ -41,6 +54,20 @@ impl TestNode {
 
     /// A node on the given database, accepting messages up to `max_message_bytes`.
     pub fn start_with(database_url: Option<&str>, max_message_bytes: usize) -> TestNode {
+        Self::start_configured(database_url, max_message_bytes, &[])
+    }
+
+    /// A node whose tenants named in `identities` trust the identity
+    /// provider at the paired issuer (see [`identity_table`]).
+    pub fn start_with_identity(identities: &[(&str, &str)]) -> TestNode {
+        Self::start_configured(None, 64 * 1024 * 1024, identities)
+    }
+
+    fn start_configured(
+        database_url: Option<&str>,
+        max_message_bytes: usize,
+        identities: &[(&str, &str)],
+    ) -> TestNode {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = format!(
             "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\nmax_message_bytes = {max_message_bytes}\n",
@@ -55,6 +82,9 @@ impl TestNode {
                  name = \"test-service\"\nsecret_sha256 = \"{}\"\n",
                 sha256_hex(secret)
             ));
+            if let Some((_, issuer)) = identities.iter().find(|(t, _)| t == tenant) {
+                config.push_str(&identity_table(issuer, tenant));
+            }
         }
         let config_path = dir.path().join("node.toml");
         std::fs::write(&config_path, config).expect("write config");
@@ -86,6 +116,11 @@ impl TestNode {
     /// A client acting for `tenant` with its own credential.
     pub async fn client(&self, tenant: &str) -> Client {
         client_for(&self.endpoint, tenant).await
+    }
+
+    /// A client acting for `tenant` with a bearer access token.
+    pub async fn client_with_token(&self, tenant: &str, token: &str) -> Client {
+        connect(&self.endpoint, Some(tenant), Some(token)).await
     }
 
     /// A client sending exactly the given tenant and credential (or none).

@@ -8,6 +8,8 @@
 use std::time::{Duration, Instant};
 
 use continuum_e2e::network::{NetworkNode, TestNetwork, eventually, free_port};
+use continuum_e2e::node::audience_of;
+use continuum_e2e::oidc::TestIdp;
 use continuum_proto::locator::v1::{FetchRecordsResponse, SourceOutcome};
 use continuum_proto::node::v1::{
     CreateResourceRequest, FetchOutsideRecordsRequest, ListDisclosuresRequest,
@@ -18,11 +20,19 @@ use tonic::Code;
 /// How long the locator waits for a holding node in these tests.
 const DEADLINE_MS: u64 = 1500;
 
+/// People of every tenant's identity provider (`tests/oidc/provider.mjs`):
+/// a physician, an emergency physician who may break the glass, the front desk.
+const CLINICIAN: &str = "dr-lee";
+const EMERGENCY: &str = "dr-okafor";
+const REGISTRAR: &str = "front-desk";
+
 /// A locator, a SaaS node hosting a family clinic and a substance-use
 /// program (its records all carry ETH), and a hospital node; one patient
 /// registered at all three.
 struct Referral {
     network: TestNetwork,
+    /// The identity provider every tenant trusts, each with its own audience.
+    idp: TestIdp,
     saas: NetworkNode,
     hospital: NetworkNode,
     /// The patient's id at each tenant.
@@ -103,14 +113,27 @@ impl Referral {
             &["clinic-a", "program-c"],
         );
         network.admin_ok(&["org", "update", "program-c", "--sensitivity", "ETH"]);
-        let saas = NetworkNode::start(&network, &token, saas_port, &["clinic-a", "program-c"]);
+        let idp = TestIdp::start(&audience_of("hospital-h")).await;
+        let saas = NetworkNode::start_with_identity(
+            &network,
+            &token,
+            saas_port,
+            &["clinic-a", "program-c"],
+            Some(idp.issuer()),
+        );
         let hospital_port = free_port();
         let token = network.onboard(
             "hospital-node",
             &format!("https://127.0.0.1:{hospital_port}"),
             &["hospital-h"],
         );
-        let hospital = NetworkNode::start(&network, &token, hospital_port, &["hospital-h"]);
+        let hospital = NetworkNode::start_with_identity(
+            &network,
+            &token,
+            hospital_port,
+            &["hospital-h"],
+            Some(idp.issuer()),
+        );
 
         let at_clinic = register(&saas, "clinic-a", person("C-1", "Ada")).await;
         let at_program = register(&saas, "program-c", person("P-1", "Ada")).await;
@@ -138,6 +161,7 @@ impl Referral {
         .await;
         let referral = Referral {
             network,
+            idp,
             saas,
             hospital,
             at_clinic,
@@ -191,11 +215,8 @@ impl Referral {
         purpose: &str,
         reason: &str,
     ) -> Result<FetchRecordsResponse, tonic::Status> {
-        let mut client = if emergency {
-            self.hospital.emergency_client("hospital-h").await
-        } else {
-            self.hospital.client("hospital-h").await
-        };
+        let user = if emergency { EMERGENCY } else { CLINICIAN };
+        let mut client = self.hospital.client_as(&self.idp, "hospital-h", user).await;
         client
             .fetch_outside_records(FetchOutsideRecordsRequest {
                 patient_id: self.at_hospital.clone(),
@@ -220,7 +241,7 @@ impl Referral {
             "provision": provision
         });
         self.saas
-            .client("clinic-a")
+            .client_as(&self.idp, "clinic-a", REGISTRAR)
             .await
             .put_consent(CreateResourceRequest {
                 resource_json: consent.to_string(),
@@ -307,7 +328,7 @@ async fn clinic_records_follow_patient_to_hospital() {
         .network
         .admin_ok(&["disclosures", &response.person_id]);
     assert!(
-        log.contains("hospital-h\ttest-service (clinician)\tTREAT"),
+        log.contains("hospital-h\tDr. Ana Lee (dr-lee, NPI 1234567893, clinician)\tTREAT"),
         "{log}"
     );
     assert!(
@@ -320,7 +341,7 @@ async fn clinic_records_follow_patient_to_hospital() {
     );
     let at_clinic = referral
         .saas
-        .client("clinic-a")
+        .client_as(&referral.idp, "clinic-a", CLINICIAN)
         .await
         .list_disclosures(ListDisclosuresRequest::default())
         .await
@@ -330,10 +351,15 @@ async fn clinic_records_follow_patient_to_hospital() {
     assert_eq!(at_clinic.len(), 1);
     assert_eq!(at_clinic[0].disclosure_id, response.disclosure_id);
     assert_eq!(at_clinic[0].requester_tenant, "hospital-h");
+    // Whom the hospital's identity provider vouched for, not a node's say-so.
+    assert_eq!(at_clinic[0].practitioner_id, "dr-lee");
+    assert_eq!(at_clinic[0].practitioner_name, "Dr. Ana Lee");
+    assert_eq!(at_clinic[0].practitioner_professional_id, "1234567893");
+    assert_eq!(at_clinic[0].practitioner_role, "clinician");
     assert_eq!(at_clinic[0].released.len(), 4);
     let at_program = referral
         .saas
-        .client("program-c")
+        .client_as(&referral.idp, "program-c", CLINICIAN)
         .await
         .list_disclosures(ListDisclosuresRequest::default())
         .await
@@ -378,7 +404,10 @@ async fn denied_source_is_indistinguishable_from_no_records() {
     assert!(linked.is_some());
 
     let denied = referral.fetch("TREAT").await.expect("fetch");
-    let mut client = referral.hospital.client("hospital-h").await;
+    let mut client = referral
+        .hospital
+        .client_as(&referral.idp, "hospital-h", CLINICIAN)
+        .await;
     let never_there = client
         .fetch_outside_records(FetchOutsideRecordsRequest {
             patient_id: hospital_twin,
@@ -479,7 +508,10 @@ async fn patients_directives_decide_what_is_shared_and_revocation_is_immediate()
     assert!(response.sources.is_empty(), "{:?}", sources(&response));
 
     // A Consent that cannot be read as written is refused, not widened.
-    let mut client = referral.saas.client("clinic-a").await;
+    let mut client = referral
+        .saas
+        .client_as(&referral.idp, "clinic-a", REGISTRAR)
+        .await;
     let refused = client
         .put_consent(CreateResourceRequest {
             resource_json: json!({"resourceType": "Consent", "status": "active"}).to_string(),
@@ -564,7 +596,7 @@ async fn break_the_glass_opens_the_shielded_source_flagged_and_recorded() {
     assert!(log.contains("program-c\tbreak-glass\tcomplete"), "{log}");
     let at_program = referral
         .saas
-        .client("program-c")
+        .client_as(&referral.idp, "program-c", CLINICIAN)
         .await
         .list_disclosures(ListDisclosuresRequest {
             patient_id: referral.at_program.clone(),
@@ -576,7 +608,8 @@ async fn break_the_glass_opens_the_shielded_source_flagged_and_recorded() {
         .disclosures;
     assert_eq!(at_program.len(), 1);
     assert!(at_program[0].break_glass);
-    assert_eq!(at_program[0].practitioner_id, "dr-emergency");
+    assert_eq!(at_program[0].practitioner_id, EMERGENCY);
+    assert_eq!(at_program[0].practitioner_role, "emergency-access");
     assert_eq!(
         at_program[0].break_glass_reason,
         "unconscious, suspected overdose"

@@ -6,6 +6,8 @@ mod m20261126_100001_create_directory;
 mod m20261126_100002_patient_registry;
 mod m20261126_100003_review_queue;
 mod m20261127_100004_sharing;
+mod m20261127_100005_practitioner_professional_id;
+mod m20261127_100006_ledger;
 
 use sea_orm_migration::prelude::*;
 
@@ -21,6 +23,8 @@ impl MigratorTrait for LocatorMigrator {
             Box::new(m20261126_100002_patient_registry::Migration),
             Box::new(m20261126_100003_review_queue::Migration),
             Box::new(m20261127_100004_sharing::Migration),
+            Box::new(m20261127_100005_practitioner_professional_id::Migration),
+            Box::new(m20261127_100006_ledger::Migration),
         ]
     }
 

@@ -5,6 +5,8 @@ mod m20261126_000001_create_resources;
 mod m20261126_000002_row_level_security;
 mod m20261126_000003_patient_feed;
 mod m20261127_000004_releases;
+mod m20261127_000005_practitioner_professional_id;
+mod m20261127_000006_ledger;
 
 use sea_orm_migration::prelude::*;
 
@@ -20,6 +22,8 @@ impl MigratorTrait for NodeMigrator {
             Box::new(m20261126_000002_row_level_security::Migration),
             Box::new(m20261126_000003_patient_feed::Migration),
             Box::new(m20261127_000004_releases::Migration),
+            Box::new(m20261127_000005_practitioner_professional_id::Migration),
+            Box::new(m20261127_000006_ledger::Migration),
         ]
     }
 

@@ -10,6 +10,7 @@
 //! target/release/continuum-bench mtls --seconds 5 --concurrency 1,16,64
 //! target/release/continuum-bench consent --decisions 1000000
 //! target/release/continuum-bench fetch --fetches 1000 --clients 16,32
+//! target/release/continuum-bench token --verifications 20000
 //! ```
 //!
 //! `node` reports bundle import throughput (resources/s), the latency of
@@ -22,6 +23,7 @@
 //! throughput of the consent decision on one core, in process. `fetch`
 //! reports the latency, throughput and hung-node behaviour of the brokered
 //! fetch of one patient's records from three nodes, against the issue's goals.
+//! `token` reports what verifying an access token with cached keys costs.
 
 #![forbid(unsafe_code)]
 
@@ -31,6 +33,7 @@ mod locator_bench;
 mod mtls_bench;
 mod node_bench;
 mod stats;
+mod token_bench;
 
 use clap::{Parser, Subcommand};
 
@@ -53,6 +56,8 @@ enum Command {
     Consent(consent_bench::Args),
     /// Brokered fetches of one patient's records from three real nodes.
     Fetch(fetch_bench::Args),
+    /// Access-token verification with cached provider keys, in process.
+    Token(token_bench::Args),
 }
 
 #[tokio::main]
@@ -63,5 +68,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Mtls(args) => mtls_bench::run(args).await,
         Command::Consent(args) => consent_bench::run(args),
         Command::Fetch(args) => fetch_bench::run(args).await,
+        Command::Token(args) => token_bench::run(args).await,
     }
 }

@@ -19,7 +19,7 @@ pub struct NodeTarget {
     /// The tenant (organization) to act for.
     #[arg(long, env = "CONTINUUM_TENANT")]
     pub tenant: String,
-    /// The tenant's service credential.
+    /// A service credential of the tenant, or an access token from its identity provider.
     #[arg(long, env = "CONTINUUM_TOKEN", hide_env_values = true)]
     pub token: String,
 }

@@ -9,15 +9,21 @@
 //! [[tenants]]
 //! id = "riverside-clinic"
 //! name = "Riverside Family Clinic"
-//! [[tenants.credentials]]
+//! [[tenants.credentials]]              # systems: a static service credential
 //! name = "emr-integration"
 //! secret_sha256 = "…"   # `continuum credential hash` prints it
+//!
+//! [tenants.identity]                   # people: the organization's OpenID Provider
+//! issuer = "https://login.riverside.example"
+//! audience = "urn:continuum:riverside-clinic"
+//! roles = { physician = ["clinician"], front-desk = ["registrar"] }
 //! ```
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use continuum_identity::{ProviderConfig, Role};
 use continuum_mesh::config::{ConfigError, Validate};
 use continuum_mesh::credentials::is_secret_hash;
 use serde::{Deserialize, Serialize};
@@ -38,6 +44,9 @@ pub struct NodeConfig {
     pub tenants: Vec<TenantConfig>,
     /// Membership of a Continuum network; a node without it runs alone.
     pub network: Option<NetworkConfig>,
+    /// A development node (`continuum up`): only such a node trusts an
+    /// identity provider that announces itself as development-only.
+    pub development: bool,
 }
 
 /// How the node takes part in the network.
@@ -77,6 +86,10 @@ pub struct TenantConfig {
     /// Service credentials allowed to use the clinical API for this tenant.
     #[serde(default)]
     pub credentials: Vec<CredentialConfig>,
+    /// The organization's OpenID Provider, whose access tokens identify its
+    /// people (and systems using client credentials).
+    #[serde(default)]
+    pub identity: Option<ProviderConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -86,15 +99,14 @@ pub struct CredentialConfig {
     pub name: String,
     /// Hex SHA-256 of the bearer secret.
     pub secret_sha256: String,
-    /// Continuum roles of whoever holds it (e.g. `clinician`,
-    /// `emergency-access`); the first is the one sent with a fetch. Until
-    /// people sign in with their organization's identity provider.
+    /// Continuum roles of the system that holds it: `integration` only, since
+    /// people sign in at the tenant's identity provider instead.
     #[serde(default = "default_roles")]
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
 }
 
-fn default_roles() -> Vec<String> {
-    vec!["clinician".to_owned()]
+fn default_roles() -> Vec<Role> {
+    vec![Role::Integration]
 }
 
 impl Default for NodeConfig {
@@ -107,6 +119,7 @@ impl Default for NodeConfig {
             public_url: None,
             tenants: Vec::new(),
             network: None,
+            development: false,
         }
     }
 }
@@ -148,6 +161,7 @@ impl Validate for NodeConfig {
         "public_url",
         "tenants",
         "network",
+        "development",
     ];
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -187,6 +201,7 @@ impl Validate for NodeConfig {
         }
         let mut ids = HashSet::new();
         let mut secrets = HashSet::new();
+        let mut audiences = HashSet::new();
         for (i, tenant) in self.tenants.iter().enumerate() {
             let setting = format!("tenants[{i}].id");
             if !is_tenant_id(&tenant.id) {
@@ -216,6 +231,27 @@ impl Validate for NodeConfig {
                         "the same secret is used twice",
                     ));
                 }
+                if let Some(role) = credential.roles.iter().find(|r| **r != Role::Integration) {
+                    return Err(ConfigError::invalid(
+                        format!("tenants[{i}].credentials[{j}].roles"),
+                        format!(
+                            "`{role}` is a person's role: a service credential may only be `integration`; people sign in at the tenant's identity provider ([tenants.identity])"
+                        ),
+                    ));
+                }
+            }
+            if let Some(provider) = &tenant.identity {
+                provider.validate().map_err(|e| {
+                    ConfigError::invalid(format!("tenants[{i}].identity.{}", e.setting), e.problem)
+                })?;
+                // One token opening two tenants would let one organization's
+                // people into the other's records.
+                if !audiences.insert((provider.issuer.as_str(), provider.audience.as_str())) {
+                    return Err(ConfigError::invalid(
+                        format!("tenants[{i}].identity.audience"),
+                        "another tenant trusts the same issuer with the same audience: give each tenant its own audience",
+                    ));
+                }
             }
         }
         Ok(())
@@ -243,6 +279,7 @@ mod tests {
                 name: "svc".into(),
                 secret_sha256: hash.into(),
             }],
+            identity: None,
         }
     }
 
@@ -314,6 +351,63 @@ mod tests {
                 .to_string()
                 .contains("64 hex digits")
         );
+    }
+
+    #[test]
+    fn service_credentials_hold_no_person_roles() {
+        let mut t = tenant("a", &"a".repeat(64));
+        t.credentials[0].roles = vec![Role::Integration, Role::Clinician];
+        let config = NodeConfig {
+            tenants: vec![t],
+            ..Default::default()
+        };
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("tenants[0].credentials[0].roles"), "{err}");
+        assert!(err.contains("`clinician` is a person's role"), "{err}");
+    }
+
+    #[test]
+    fn two_tenants_never_accept_the_same_tokens() {
+        let provider = ProviderConfig::new(
+            "https://login.example",
+            "urn:continuum:shared",
+            [("physician".to_owned(), vec![Role::Clinician])].into(),
+        );
+        let mut a = tenant("a", &"a".repeat(64));
+        let mut b = tenant("b", &"b".repeat(64));
+        a.identity = Some(provider.clone());
+        b.identity = Some(provider.clone());
+        let config = NodeConfig {
+            tenants: vec![a.clone(), b.clone()],
+            ..Default::default()
+        };
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("tenants[1].identity.audience"), "{err}");
+        b.identity = Some(ProviderConfig {
+            audience: "urn:continuum:b".into(),
+            ..provider
+        });
+        let config = NodeConfig {
+            tenants: vec![a, b],
+            ..Default::default()
+        };
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn identity_settings_are_named_in_errors() {
+        let mut a = tenant("a", &"a".repeat(64));
+        a.identity = Some(ProviderConfig::new(
+            "http://login.example",
+            "urn:x",
+            [("physician".to_owned(), vec![Role::Clinician])].into(),
+        ));
+        let config = NodeConfig {
+            tenants: vec![a],
+            ..Default::default()
+        };
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("tenants[0].identity.issuer"), "{err}");
     }
 
     #[test]

@@ -16,8 +16,11 @@ use continuum_mesh::tls::{
 use continuum_proto::node::v1::federation_server::FederationServer;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
+use tower::Layer;
 
-use crate::api::{ClinicalApi, ServiceCredentialAuth, SharingCalls};
+use continuum_identity::Mode;
+
+use crate::api::{AuthLayer, Authenticator, ClinicalApi, SharingCalls};
 use crate::config::NetworkConfig;
 use crate::network::{FederationApi, LocatorLink, LocatorOnly};
 use crate::records::Records;
@@ -88,7 +91,14 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
     let clinical = ClinicalServer::new(ClinicalApi::new(records.clone(), sharing))
         .max_decoding_message_size(config.max_message_bytes)
         .max_encoding_message_size(config.max_message_bytes);
-    let clinical = InterceptedService::new(clinical, ServiceCredentialAuth::new(tenants));
+    let mode = if config.development {
+        Mode::Development
+    } else {
+        Mode::Production
+    };
+    let auth = Authenticator::new(tenants, mode)?;
+    auth.discover().await;
+    let clinical = AuthLayer::new(auth).layer(clinical);
 
     // Whole records and bundles are hundreds of kilobytes: without NODELAY a
     // response's last segment waits on the peer's delayed ACK (~40 ms), and

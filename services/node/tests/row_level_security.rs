@@ -17,6 +17,7 @@ fn tenant(id: &str) -> TenantConfig {
         id: id.into(),
         name: id.into(),
         credentials: vec![],
+        identity: None,
     }
 }
 

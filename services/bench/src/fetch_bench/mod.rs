@@ -70,7 +70,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut report = Report::new(&args);
     let binary = crate::stats::continuum_binary(args.continuum.as_deref())?;
     let dir = tempfile::tempdir()?;
-    let locator = Locator::start(&binary, dir.path(), args.deadline_ms)?;
+    let idp = continuum_identity::dev_provider::DevProvider::start("127.0.0.1:0".parse()?).await?;
+    let locator = Locator::start(&binary, dir.path(), args.deadline_ms, idp.issuer())?;
     let mut clinics = Vec::new();
     for tenant in HOLDING {
         clinics.push(locator.add_node(tenant, "clinic")?);

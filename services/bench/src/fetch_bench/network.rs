@@ -18,10 +18,18 @@ use tonic::transport::Channel;
 const NETWORK: &str = "fetch-bench.local";
 const OPERATOR_SECRET: &str = "fetch-bench-operator-0123456789abcdef0123";
 
-/// The clinical API credential of `tenant` (role `clinician`).
+/// The clinical API service credential of `tenant` (role `integration`).
 fn secret_of(tenant: &str) -> String {
     format!("fetch-bench-secret-of-{tenant}-0123456789abcdef")
 }
+
+/// The audience of `tenant`'s access tokens.
+fn audience(tenant: &str) -> String {
+    format!("urn:continuum:bench:{tenant}")
+}
+
+/// The clinician who fetches (a user of the development identity provider).
+const CLINICIAN: &str = "dr-ana-lee";
 
 /// A `continuum` child process, killed when dropped; its log in a file.
 pub(super) struct Process {
@@ -95,11 +103,18 @@ pub(super) struct Locator {
     pub(super) url: String,
     ca_pem: PathBuf,
     dir: PathBuf,
+    /// The development identity provider every node trusts.
+    idp_issuer: String,
 }
 
 impl Locator {
     /// A locator on SQLite in `dir` with the given fetch deadline.
-    pub(super) fn start(binary: &Path, dir: &Path, deadline_ms: u64) -> anyhow::Result<Locator> {
+    pub(super) fn start(
+        binary: &Path,
+        dir: &Path,
+        deadline_ms: u64,
+        idp_issuer: &str,
+    ) -> anyhow::Result<Locator> {
         let ca_dir = dir.join("locator/ca");
         run_ok(
             Command::new(binary)
@@ -127,6 +142,7 @@ impl Locator {
             url: format!("https://{addr}"),
             ca_pem: ca_dir.join("ca.pem"),
             dir: dir.to_path_buf(),
+            idp_issuer: idp_issuer.to_owned(),
         })
     }
 
@@ -170,13 +186,19 @@ impl Locator {
                 .arg(&tls_dir)
                 .env("CONTINUUM_ENROLLMENT_TOKEN", token),
         )?;
+        // Development mode: the nodes trust the bench's development provider.
         let config = format!(
-            "listen = \"127.0.0.1:0\"\ndata_dir = \"{data}\"\n\n[[tenants]]\nid = \"{tenant}\"\n\
+            "listen = \"127.0.0.1:0\"\ndata_dir = \"{data}\"\ndevelopment = true\n\n\
+             [[tenants]]\nid = \"{tenant}\"\n\
              name = \"{tenant}\"\n[[tenants.credentials]]\nname = \"bench-service\"\n\
-             secret_sha256 = \"{hash}\"\n\n[network]\nlocator = \"{locator}\"\n\
+             secret_sha256 = \"{hash}\"\n[tenants.identity]\nissuer = \"{issuer}\"\n\
+             audience = \"{audience}\"\nroles = {{ physician = [\"clinician\"] }}\n\n\
+             [network]\nlocator = \"{locator}\"\n\
              federation_listen = \"127.0.0.1:{port}\"\ntls_dir = \"{tls}\"\nheartbeat_secs = 1\n",
             data = dir.join("data").display(),
             hash = hash_secret(&secret_of(tenant)),
+            issuer = self.idp_issuer,
+            audience = audience(tenant),
             locator = self.url,
             tls = tls_dir.display(),
         );
@@ -193,6 +215,7 @@ impl Locator {
             process,
             tenant: tenant.to_owned(),
             clinical_url: format!("http://{addr}"),
+            idp_issuer: self.idp_issuer.clone(),
         })
     }
 
@@ -208,11 +231,29 @@ pub(super) struct Node {
     pub(super) process: Process,
     pub(super) tenant: String,
     clinical_url: String,
+    idp_issuer: String,
 }
 
 impl Node {
-    /// A new connection to the clinical API, acting for the node's tenant.
+    /// A new connection to the clinical API, as the tenant's EMR integration.
     pub(super) async fn client(&self) -> anyhow::Result<AuthorizedClinicalClient> {
+        self.connect(&secret_of(&self.tenant)).await
+    }
+
+    /// A new connection to the clinical API, as a clinician signed in at
+    /// the development provider.
+    pub(super) async fn clinician(&self) -> anyhow::Result<AuthorizedClinicalClient> {
+        let token = continuum_identity::dev_provider::request_token(
+            &self.idp_issuer,
+            CLINICIAN,
+            &audience(&self.tenant),
+        )
+        .await
+        .context("signing in at the development identity provider")?;
+        self.connect(&token).await
+    }
+
+    async fn connect(&self, bearer: &str) -> anyhow::Result<AuthorizedClinicalClient> {
         let channel = Channel::from_shared(self.clinical_url.clone())?
             .tcp_nodelay(true)
             .initial_stream_window_size(4 << 20)
@@ -220,7 +261,7 @@ impl Node {
             .connect()
             .await
             .with_context(|| format!("connecting to {}", self.clinical_url))?;
-        let credentials = CallCredentials::new(&self.tenant, &secret_of(&self.tenant))?;
+        let credentials = CallCredentials::new(&self.tenant, bearer)?;
         Ok(ClinicalClient::with_interceptor(channel, credentials)
             .max_decoding_message_size(256 << 20)
             .max_encoding_message_size(256 << 20))

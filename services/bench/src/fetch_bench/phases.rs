@@ -82,7 +82,7 @@ pub(super) struct Fetcher {
 impl Fetcher {
     pub(super) async fn connect(node: &Node, patient: &str) -> anyhow::Result<Fetcher> {
         Ok(Fetcher {
-            client: node.client().await?,
+            client: node.clinician().await?,
             patient: patient.to_owned(),
         })
     }

@@ -91,10 +91,16 @@ pub async fn print_disclosures(
             String::new()
         };
         println!(
-            "{}\t{}\t{} ({})\t{}\t{}{glass}",
+            "{}\t{}\t{} ({}, NPI {}, {})\t{}\t{}{glass}",
             d.at,
             d.requester_tenant,
+            d.practitioner_name,
             d.practitioner_id,
+            if d.practitioner_professional_id.is_empty() {
+                "none"
+            } else {
+                &d.practitioner_professional_id
+            },
             d.practitioner_role,
             d.purpose,
             d.disclosure_id

@@ -39,6 +39,8 @@ pub struct Practitioner {
     pub id: String,
     pub name: String,
     pub role: String,
+    /// E.g. the NPI; empty when the requesting organization's provider gives none.
+    pub professional_id: String,
 }
 
 /// One request for a patient's outside records.
@@ -211,6 +213,7 @@ impl Broker {
             practitioner_id: order.practitioner.id.clone(),
             practitioner_name: order.practitioner.name.clone(),
             practitioner_role: order.practitioner.role.clone(),
+            practitioner_professional_id: order.practitioner.professional_id.clone(),
             purpose: purpose.code().to_owned(),
             break_glass: access.is_some(),
             break_glass_reason: access
@@ -383,6 +386,7 @@ impl Broker {
                 practitioner_id: order.practitioner.id.clone(),
                 practitioner_name: order.practitioner.name.clone(),
                 practitioner_role: order.practitioner.role.clone(),
+                practitioner_professional_id: order.practitioner.professional_id.clone(),
                 purpose: purpose.code().to_owned(),
                 break_glass: access.is_some(),
                 break_glass_reason: access.map(|a| a.reason.clone()).unwrap_or_default(),

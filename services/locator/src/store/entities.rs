@@ -299,6 +299,7 @@ pub mod disclosures {
         pub purpose: String,
         pub break_glass: bool,
         pub break_glass_reason: String,
+        pub practitioner_professional_id: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,8 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
+use continuum_identity::Permission;
+
 use super::auth::Caller;
 use super::sharing::SharingCalls;
 use crate::records::{OnIdentifierMatch, Outcome, PreparedBundle, Records, WriteOutcome};
@@ -38,7 +40,11 @@ impl ClinicalApi {
         request: Request<pb::CreateResourceRequest>,
         expected_type: Option<&str>,
     ) -> Result<Response<pb::StoredResource>, Status> {
-        let caller = Caller::of(&request)?;
+        let permission = match expected_type {
+            Some(resource_type) => permission_to_write(resource_type),
+            None => permission_to_write(&resource_type_of(&request.get_ref().resource_json)),
+        };
+        let caller = Caller::permitted(&request, permission)?;
         let json = request.into_inner().resource_json;
         let outcome = self
             .records
@@ -56,7 +62,8 @@ impl ClinicalApi {
         &self,
         request: Request<pb::UpdateResourceRequest>,
     ) -> Result<Response<pb::StoredResource>, Status> {
-        let caller = Caller::of(&request)?;
+        let permission = permission_to_write(&request.get_ref().resource_type);
+        let caller = Caller::permitted(&request, permission)?;
         let body = request.into_inner();
         let outcome = self
             .records
@@ -103,7 +110,7 @@ impl pb::clinical_server::Clinical for ClinicalApi {
         &self,
         request: Request<pb::GetPatientRequest>,
     ) -> Result<Response<pb::StoredResource>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = Caller::permitted(&request, Permission::FindPatients)?;
         let row = self
             .records
             .get(&caller.tenant, "Patient", &request.get_ref().id, None)
@@ -115,7 +122,7 @@ impl pb::clinical_server::Clinical for ClinicalApi {
         &self,
         request: Request<pb::SearchPatientsRequest>,
     ) -> Result<Response<pb::SearchPatientsResponse>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = Caller::permitted(&request, Permission::FindPatients)?;
         let body = request.into_inner();
         let criteria = PatientCriteria {
             identifier: non_empty(body.identifier),
@@ -149,7 +156,7 @@ impl pb::clinical_server::Clinical for ClinicalApi {
         &self,
         request: Request<pb::GetResourceRequest>,
     ) -> Result<Response<pb::StoredResource>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = Caller::permitted(&request, Permission::ReadCharts)?;
         let body = request.into_inner();
         let key = body
             .key
@@ -165,7 +172,7 @@ impl pb::clinical_server::Clinical for ClinicalApi {
         &self,
         request: Request<pb::ResourceKey>,
     ) -> Result<Response<pb::ResourceHistory>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = Caller::permitted(&request, Permission::ReadCharts)?;
         let key = request.into_inner();
         let rows = self
             .records
@@ -180,7 +187,7 @@ impl pb::clinical_server::Clinical for ClinicalApi {
         &self,
         request: Request<pb::ListPatientResourcesRequest>,
     ) -> Result<Response<pb::ListPatientResourcesResponse>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = Caller::permitted(&request, Permission::ReadCharts)?;
         let body = request.into_inner();
         let from = non_empty(body.from_date);
         let to = non_empty(body.to_date);
@@ -205,7 +212,7 @@ impl pb::clinical_server::Clinical for ClinicalApi {
         &self,
         request: Request<Streaming<pb::ImportBundleRequest>>,
     ) -> Result<Response<Self::ImportBundlesStream>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = Caller::permitted(&request, Permission::ImportBundles)?;
         let mut bundles = request.into_inner();
         let records = self.records.clone();
         // Two stages, so that the two halves of an import use two cores:
@@ -265,7 +272,7 @@ impl pb::clinical_server::Clinical for ClinicalApi {
         &self,
         request: Request<pb::ExportPatientRequest>,
     ) -> Result<Response<pb::ExportPatientResponse>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = Caller::permitted(&request, Permission::ReadCharts)?;
         let export = self
             .records
             .export_patient(&caller.tenant, &request.get_ref().patient_id)
@@ -275,6 +282,27 @@ impl pb::clinical_server::Clinical for ClinicalApi {
             resource_count: u32::try_from(export.resource_count).unwrap_or(u32::MAX),
         }))
     }
+}
+
+/// Patients are registered by the front desk; everything else is clinical data.
+fn permission_to_write(resource_type: &str) -> Permission {
+    match resource_type {
+        "Patient" => Permission::RegisterPatients,
+        _ => Permission::WriteClinicalData,
+    }
+}
+
+/// The `resourceType` of a resource's JSON text; empty when unreadable (the
+/// write itself then reports what is wrong).
+fn resource_type_of(json: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct TypeOnly {
+        #[serde(rename = "resourceType")]
+        resource_type: String,
+    }
+    serde_json::from_str::<TypeOnly>(json)
+        .map(|t| t.resource_type)
+        .unwrap_or_default()
 }
 
 /// Validate and parse one uploaded bundle on a blocking thread.
@@ -313,7 +341,7 @@ async fn write_prepared(
         .map_err(|e| labelled(Status::from(e), &label))?;
     tracing::debug!(
         tenant = %caller.tenant,
-        principal = %caller.principal,
+        principal = %caller.principal(),
         kind = summary.kind.as_str(),
         created = summary.created,
         updated = summary.updated,

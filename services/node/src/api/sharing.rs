@@ -10,6 +10,9 @@ use continuum_proto::node::v1 as pb;
 use serde_json::Value;
 use tonic::{Request, Response, Status};
 
+use continuum_consent::Purpose;
+use continuum_identity::Permission;
+
 use super::auth::Caller;
 use crate::NodeError;
 use crate::network::LocatorLink;
@@ -40,7 +43,7 @@ impl SharingCalls {
         &self,
         request: Request<pb::CreateResourceRequest>,
     ) -> Result<Response<locator_pb::ConsentDirective>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = Caller::permitted(&request, Permission::RecordConsent)?;
         let link = self.link()?;
         let (mut consent, resource_type) =
             continuum_fhir::parse_resource(&request.get_ref().resource_json)
@@ -72,7 +75,7 @@ impl SharingCalls {
             .await
             .map_err(from_locator)?
             .into_inner();
-        tracing::info!(tenant = %caller.tenant, by = %caller.principal, directive = %directive.directive_id, "consent recorded with the network");
+        tracing::info!(tenant = %caller.tenant, by = %caller.principal(), directive = %directive.directive_id, "consent recorded with the network");
         Ok(Response::new(directive))
     }
 
@@ -80,9 +83,24 @@ impl SharingCalls {
         &self,
         request: Request<pb::FetchOutsideRecordsRequest>,
     ) -> Result<Response<locator_pb::FetchRecordsResponse>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = Caller::permitted(&request, Permission::FetchOutsideRecords)?;
+        let asked = request.get_ref();
+        // Stating a reason is breaking the glass.
+        if !asked.break_glass_reason.trim().is_empty() {
+            caller.require(Permission::BreakTheGlass)?;
+        }
+        // In an emergency, whoever may break the glass asks in that role, so
+        // that the locator applies a break-the-glass access of theirs that
+        // is still open.
+        let emergency = asked.purpose.parse() == Ok(Purpose::Etreat);
+        let acting_as = if emergency && caller.identity.roles.allows(Permission::BreakTheGlass) {
+            Permission::BreakTheGlass
+        } else {
+            Permission::FetchOutsideRecords
+        };
         let link = self.link()?;
         let r = request.into_inner();
+        let identity = &caller.identity;
         self.records
             .get(&caller.tenant, "Patient", &r.patient_id, None)
             .await?;
@@ -91,10 +109,16 @@ impl SharingCalls {
             .fetch_records(locator_pb::FetchRecordsRequest {
                 tenant: caller.tenant.to_string(),
                 local_id: r.patient_id,
+                // Only what the tenant's identity provider vouched for.
                 practitioner: Some(locator_pb::Practitioner {
-                    id: caller.principal.clone(),
-                    display_name: caller.principal.clone(),
-                    role: caller.roles.first().cloned().unwrap_or_default(),
+                    id: identity.subject.clone(),
+                    display_name: identity.name.clone(),
+                    role: identity
+                        .roles
+                        .granting(acting_as)
+                        .map(|role| role.to_string())
+                        .unwrap_or_default(),
+                    professional_id: identity.professional_id.clone().unwrap_or_default(),
                 }),
                 purpose: r.purpose,
                 break_glass_reason: r.break_glass_reason,
@@ -110,7 +134,7 @@ impl SharingCalls {
         &self,
         request: Request<pb::ListDisclosuresRequest>,
     ) -> Result<Response<pb::ListDisclosuresResponse>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = Caller::permitted(&request, Permission::ReadDisclosures)?;
         let r = request.into_inner();
         let limit = if r.limit == 0 {
             100
@@ -133,6 +157,7 @@ impl SharingCalls {
                     practitioner_id: d.practitioner_id,
                     practitioner_name: d.practitioner_name,
                     practitioner_role: d.practitioner_role,
+                    practitioner_professional_id: d.practitioner_professional_id,
                     purpose: d.purpose,
                     break_glass: d.break_glass,
                     break_glass_reason: d.break_glass_reason,

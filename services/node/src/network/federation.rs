@@ -104,6 +104,7 @@ impl Federation for FederationApi {
             practitioner_id: r.practitioner_id,
             practitioner_name: r.practitioner_name,
             practitioner_role: r.practitioner_role,
+            practitioner_professional_id: r.practitioner_professional_id,
             purpose: r.purpose,
             break_glass: r.break_glass,
             break_glass_reason: r.break_glass_reason,

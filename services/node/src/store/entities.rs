@@ -133,6 +133,7 @@ pub mod disclosures {
         pub break_glass: bool,
         pub break_glass_reason: String,
         pub released: String,
+        pub practitioner_professional_id: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

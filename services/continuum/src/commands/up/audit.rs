@@ -7,7 +7,8 @@ use anyhow::Context;
 use continuum_proto::locator::v1 as locator;
 use continuum_proto::node::v1 as node;
 
-use super::nodes::{CLINIC, EMR, HARBOR, Organization};
+use super::nodes::{CLINIC, HARBOR, Organization};
+use super::people::RECORDS_READER;
 use super::story::Cast;
 
 /// Print the ledger entries and the holding nodes' records of the
@@ -65,9 +66,11 @@ fn print_ledger_entry(record: &locator::DisclosureRecord) {
         String::new()
     };
     println!(
-        "  {}  {} ({}) at {}, {}{glass}",
+        "  {}  {} ({}, NPI {}, {}) at {}, {}{glass}",
         record.at,
+        record.practitioner_name,
         record.practitioner_id,
+        or_none(&record.practitioner_professional_id),
         record.practitioner_role,
         record.requester_tenant,
         record.purpose
@@ -98,9 +101,12 @@ async fn print_node_record(
     patient_id: &str,
     ids: &[String],
 ) -> anyhow::Result<()> {
+    // Whoever reads the organization's release records signs in there: a
+    // clinician of the organization.
     let mut client = cast
-        .saas
-        .target(cast.credentials, org.id, EMR)?
+        .people
+        .target(cast.saas, org.id, RECORDS_READER)
+        .await?
         .connect()
         .await?;
     let listed = client
@@ -132,14 +138,20 @@ async fn print_node_record(
             String::new()
         };
         println!(
-            "  {}  to {}: {} ({}), {}{glass}, {} resources",
+            "  {}  to {}: {} ({}, NPI {}, {}), {}{glass}, {} resources",
             disclosure.at,
             disclosure.requester_tenant,
+            disclosure.practitioner_name,
             disclosure.practitioner_id,
+            or_none(&disclosure.practitioner_professional_id),
             disclosure.practitioner_role,
             disclosure.purpose,
             disclosure.released.len()
         );
     }
     Ok(())
+}
+
+fn or_none(text: &str) -> &str {
+    if text.is_empty() { "none" } else { text }
 }

@@ -1,7 +1,7 @@
 //! The story patient's consent directive: a FHIR R4 Consent (scope
 //! patient-privacy, policy rule OPTIN) that denies one sensitivity category
 //! to every recipient, recorded at the family clinic through its node's
-//! clinical API — one directive, versioned, revoked by a version with
+//! clinical API by its front desk — one directive, versioned, revoked by a version with
 //! status `inactive`.
 
 use anyhow::Context;
@@ -10,7 +10,8 @@ use continuum_proto::locator::v1::ConsentDirective;
 use continuum_proto::node::v1::CreateResourceRequest;
 use serde_json::json;
 
-use super::nodes::{CLINIC, EMR};
+use super::nodes::CLINIC;
+use super::people::REGISTRAR;
 use super::story::Cast;
 
 /// The Consent's id at the clinic: the same directive on every run.
@@ -42,8 +43,9 @@ pub async fn put_consent(cast: &Cast<'_>, status: &str) -> anyhow::Result<Consen
         },
     });
     let mut client = cast
-        .saas
-        .target(cast.credentials, CLINIC.id, EMR)?
+        .people
+        .target(cast.saas, CLINIC.id, REGISTRAR)
+        .await?
         .connect()
         .await?;
     Ok(client

@@ -6,7 +6,9 @@
 //! — then it plays the referral story (`story`) and keeps serving.
 //!
 //! Development only: credentials are generated afresh on every start and
-//! written beside the data, readable by the current user only.
+//! written beside the data, readable by the current user only; people sign
+//! in at a development identity provider that asks no password (`people`),
+//! which the nodes trust only because they run in development mode.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,6 +21,7 @@ mod consent;
 mod network;
 mod nodes;
 mod patients;
+mod people;
 mod report;
 mod story;
 mod synthetic;
@@ -48,6 +51,9 @@ pub struct Args {
     /// Address of the hospital node's federation API.
     #[arg(long, default_value = "127.0.0.1:7411")]
     pub hospital_federation_listen: SocketAddr,
+    /// Address of the development identity provider (no passwords: development only).
+    #[arg(long, default_value = "127.0.0.1:7490")]
+    pub idp_listen: SocketAddr,
     /// Synthetic patients each organization has of its own (besides the people they share).
     #[arg(long, default_value_t = 10)]
     pub patients: usize,
@@ -73,6 +79,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         locator.target.ca.display()
     );
     network::onboard(&locator, &ORGANIZATIONS).await?;
+    let people = people::People::start(args.idp_listen).await?;
+    println!(
+        "Development identity provider (no passwords; nodes trust it only in development mode) on {}",
+        people.issuer()
+    );
     let credentials_file = home.join("credentials.toml");
     nodes::write_private(&credentials_file, &credentials.to_toml(&operator_secret))?;
 
@@ -85,7 +96,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         if let Some(enrolled) = network::enroll(&locator, plan, &plan.tls_dir(&home)).await? {
             println!("{enrolled}");
         }
-        let node = nodes::start(plan, &home, &locator, &credentials).await?;
+        let node = nodes::start(plan, &home, &locator, &credentials, &people).await?;
         println!(
             "Continuum {} serving {} on {} (data in {})",
             plan.id,
@@ -127,6 +138,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         saas: &saas,
         hospital: &hospital,
         credentials: &credentials,
+        people: &people,
         patient: &patient,
         person_id: &person_id,
     })
@@ -157,6 +169,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         CLINIC.id,
         credentials.secret(CLINIC.id, EMR)?,
         patient.at_clinic
+    );
+    println!(
+        "  curl -s -d grant_type=password -d username={} -d resource={} {}/token   # a clinician's access token",
+        people::SPECIALIST,
+        people::audience(nodes::HOSPITAL.id),
+        people.issuer()
     );
     println!(
         "  {me} admin --locator {} --ca {} --operator-token {operator_secret} node list",

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use continuum_identity::Role;
 use continuum_mesh::clock::Environment;
 use continuum_mesh::credentials::hash_secret;
 use continuum_node::config::{CredentialConfig, NetworkConfig, TenantConfig};
@@ -18,6 +19,7 @@ use continuum_node::{NodeConfig, RunningNode};
 use continuum_proto::locator::v1::OrganizationKind;
 
 use super::network::LocalLocator;
+use super::people::People;
 use crate::client::NodeTarget;
 use crate::commands::credential::new_secret;
 
@@ -52,12 +54,8 @@ pub const HOSPITAL: Organization = Organization {
 };
 pub const ORGANIZATIONS: [&Organization; 3] = [&CLINIC, &HARBOR, &HOSPITAL];
 
-/// The credential every organization's EMR integration imports with.
+/// The service credential every organization's EMR integration imports with.
 pub const EMR: &str = "continuum-up";
-/// The hospital specialist who receives the referral.
-pub const SPECIALIST: &str = "dr-osei";
-/// The hospital's emergency physician, allowed to break the glass.
-pub const EMERGENCY: &str = "ed-physician";
 
 /// One node of the local network and where it listens.
 #[derive(Debug, Clone)]
@@ -97,12 +95,11 @@ impl NodePlan {
     }
 }
 
-/// A clinical service credential: who uses it, their roles, its secret.
+/// A clinical service credential: which system uses it, its secret.
 #[derive(Debug, Clone)]
 pub struct Credential {
     pub tenant: &'static str,
     pub name: &'static str,
-    pub roles: &'static [&'static str],
     pub secret: String,
 }
 
@@ -112,19 +109,12 @@ pub struct Credentials(Vec<Credential>);
 
 impl Credentials {
     pub fn generate() -> Credentials {
-        let mut all: Vec<(&'static str, &'static str, &'static [&'static str])> = ORGANIZATIONS
-            .iter()
-            .map(|org| (org.id, EMR, &["clinician"][..]))
-            .collect();
-        all.push((HOSPITAL.id, SPECIALIST, &["clinician"]));
-        // The first role is the one the node passes to the locator.
-        all.push((HOSPITAL.id, EMERGENCY, &["emergency-access", "clinician"]));
         Credentials(
-            all.into_iter()
-                .map(|(tenant, name, roles)| Credential {
-                    tenant,
-                    name,
-                    roles,
+            ORGANIZATIONS
+                .iter()
+                .map(|org| Credential {
+                    tenant: org.id,
+                    name: EMR,
                     secret: new_secret(),
                 })
                 .collect(),
@@ -197,6 +187,7 @@ pub async fn start(
     home: &Path,
     locator: &LocalLocator,
     credentials: &Credentials,
+    people: &People,
 ) -> anyhow::Result<LocalNode> {
     let config = NodeConfig {
         listen: plan.clinical,
@@ -212,9 +203,10 @@ pub async fn start(
                     .map(|c| CredentialConfig {
                         name: c.name.into(),
                         secret_sha256: hash_secret(&c.secret),
-                        roles: c.roles.iter().map(|r| (*r).to_owned()).collect(),
+                        roles: vec![Role::Integration],
                     })
                     .collect(),
+                identity: Some(people.identity_for(org.id)),
             })
             .collect(),
         network: Some(NetworkConfig {
@@ -223,6 +215,8 @@ pub async fn start(
             tls_dir: Some(plan.tls_dir(home)),
             heartbeat_secs: 10,
         }),
+        // Trusts the development identity provider.
+        development: true,
         ..NodeConfig::default()
     };
     write_private(

@@ -23,8 +23,9 @@ use continuum_proto::node::v1::{ExportPatientRequest, FetchOutsideRecordsRequest
 use super::audit;
 use super::consent::{CONSENT_ID, WITHHELD, put_consent};
 use super::network::LocalLocator;
-use super::nodes::{CLINIC, Credentials, EMERGENCY, EMR, HARBOR, HOSPITAL, LocalNode, SPECIALIST};
+use super::nodes::{CLINIC, Credentials, EMR, HARBOR, HOSPITAL, LocalNode};
 use super::patients::StoryPatient;
+use super::people::{EMERGENCY, People, SPECIALIST};
 use super::report::{Fetched, counts};
 
 const EMERGENCY_REASON: &str = "unconscious patient, suspected overdose";
@@ -37,6 +38,7 @@ pub struct Cast<'a> {
     pub saas: &'a LocalNode,
     pub hospital: &'a LocalNode,
     pub credentials: &'a Credentials,
+    pub people: &'a People,
     pub patient: &'a StoryPatient,
     pub person_id: &'a str,
 }
@@ -55,8 +57,8 @@ pub async fn tell(cast: &Cast<'_>) -> anyhow::Result<()> {
     heading("1. The referral");
     print_chart(cast).await?;
     println!(
-        "{name} is referred from {} to {}. Dr Osei ({SPECIALIST}, role clinician) asks the \
-         hospital's node for {name}'s records held elsewhere, purpose TREAT:",
+        "{name} is referred from {} to {}. Dr Ana Lee ({SPECIALIST}, signed in at the hospital's \
+         identity provider, role clinician) asks the hospital's node for {name}'s records held elsewhere, purpose TREAT:",
         CLINIC.name, HOSPITAL.name
     );
     let referral = fetch(cast, SPECIALIST, "TREAT", "").await?;
@@ -84,7 +86,7 @@ pub async fn tell(cast: &Cast<'_>) -> anyhow::Result<()> {
          the network: directive {} version {}, {}.",
         CLINIC.name, directive.directive_id, directive.version, directive.status
     );
-    println!("Dr Osei fetches again, purpose TREAT:");
+    println!("Dr Lee fetches again, purpose TREAT:");
     let after_consent = fetch(cast, SPECIALIST, "TREAT", "").await?;
     after_consent.print_sources();
     let changes = after_consent.changes_since(&referral);
@@ -97,7 +99,7 @@ pub async fn tell(cast: &Cast<'_>) -> anyhow::Result<()> {
     heading("3. The emergency");
     println!(
         "Later {name} is brought to {}'s emergency department. The emergency physician \
-         ({EMERGENCY}, role emergency-access) breaks the glass: purpose ETREAT, reason \"{EMERGENCY_REASON}\":",
+         Dr Chidi Okafor ({EMERGENCY}, roles clinician and emergency-access) breaks the glass: purpose ETREAT, reason \"{EMERGENCY_REASON}\":",
         HOSPITAL.name
     );
     let emergency = fetch(cast, EMERGENCY, "ETREAT", EMERGENCY_REASON).await?;
@@ -208,16 +210,17 @@ fn print_break_glass(emergency: &Fetched) {
     }
 }
 
-/// Fetch the story patient's outside records at the hospital as `credential`.
+/// Fetch the story patient's outside records at the hospital as `user`.
 async fn fetch(
     cast: &Cast<'_>,
-    credential: &str,
+    user: &str,
     purpose: &str,
     break_glass_reason: &str,
 ) -> anyhow::Result<Fetched> {
     let mut client = cast
-        .hospital
-        .target(cast.credentials, HOSPITAL.id, credential)?
+        .people
+        .target(cast.hospital, HOSPITAL.id, user)
+        .await?
         .connect()
         .await?;
     let started = Instant::now();
@@ -229,7 +232,7 @@ async fn fetch(
             resource_types: Vec::new(),
         })
         .await
-        .with_context(|| format!("{credential} fetching outside records ({purpose})"))?
+        .with_context(|| format!("{user} fetching outside records ({purpose})"))?
         .into_inner();
     Fetched::new(response, started.elapsed())
 }
