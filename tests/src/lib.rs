@@ -8,6 +8,7 @@ pub mod network;
 pub mod node;
 pub mod oidc;
 pub mod postgres;
+pub mod referral;
 
 use std::path::PathBuf;
 

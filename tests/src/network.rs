@@ -96,6 +96,11 @@ impl TestNetwork {
         self.replicas.insert(0, replica);
     }
 
+    /// The process id of the first replica.
+    pub fn locator_pid(&self) -> Option<u32> {
+        self.replicas.first().map(Child::id)
+    }
+
     /// Kill the first replica (SIGKILL).
     pub fn kill_locator(&mut self) {
         if !self.replicas.is_empty() {

@@ -8,6 +8,7 @@ mod m20261126_100003_review_queue;
 mod m20261127_100004_sharing;
 mod m20261127_100005_practitioner_professional_id;
 mod m20261127_100006_ledger;
+mod m20261127_100007_break_glass_review;
 
 use sea_orm_migration::prelude::*;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for LocatorMigrator {
             Box::new(m20261127_100004_sharing::Migration),
             Box::new(m20261127_100005_practitioner_professional_id::Migration),
             Box::new(m20261127_100006_ledger::Migration),
+            Box::new(m20261127_100007_break_glass_review::Migration),
         ]
     }
 

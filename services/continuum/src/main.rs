@@ -38,6 +38,9 @@ enum Command {
     Export(commands::export::Args),
     /// Write synthetic patients as FHIR R4 transaction bundles.
     Synth(commands::synth::Args),
+    /// Check an audit ledger: hashes, chain, sequence and signed checkpoints.
+    #[command(subcommand)]
+    Audit(commands::audit::Command),
     /// Make and hash service credentials for a node's configuration.
     #[command(subcommand)]
     Credential(commands::credential::Command),
@@ -62,5 +65,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Export(args) => commands::export::run(args).await,
         Command::Synth(args) => commands::synth::run(args),
         Command::Credential(command) => commands::credential::run(command),
+        Command::Audit(command) => commands::audit::run(command).await,
     }
 }

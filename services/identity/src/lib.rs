@@ -15,6 +15,7 @@ pub mod error;
 pub mod identity;
 mod keys;
 pub mod roles;
+mod seen;
 pub mod verifier;
 
 pub use config::{ClaimMapping, ProviderConfig, ProviderConfigError};

@@ -28,6 +28,7 @@ use crate::error::TokenError;
 use crate::identity::{Identity, PrincipalKind};
 use crate::keys::KeyStore;
 use crate::roles::RoleSet;
+use crate::seen::SeenTokens;
 
 /// Whether the node runs for development. Only then does it trust a
 /// provider that announces itself as development-only (the one `continuum
@@ -80,6 +81,7 @@ pub struct TokenVerifier {
     http: reqwest::Client,
     keys: OnceCell<KeyStore>,
     last_failure: Mutex<Option<(Instant, TokenError)>>,
+    seen: SeenTokens,
 }
 
 impl TokenVerifier {
@@ -102,6 +104,7 @@ impl TokenVerifier {
             http,
             keys: OnceCell::new(),
             last_failure: Mutex::new(None),
+            seen: SeenTokens::default(),
         })
     }
 
@@ -118,6 +121,19 @@ impl TokenVerifier {
     /// Who `token` names, if it is a valid access token of this tenant's
     /// provider.
     pub async fn verify(&self, token: &str) -> Result<Identity, TokenError> {
+        // Expiry (without the skew, which only forgives clocks) is checked
+        // on every use; the rest held when the token was first verified.
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some(identity) = self.seen.get(token, now) {
+            return Ok(identity);
+        }
+        let identity = self.verify_signed(token).await?;
+        self.seen.remember(token, &identity);
+        Ok(identity)
+    }
+
+    /// The whole check of a token not seen before.
+    async fn verify_signed(&self, token: &str) -> Result<Identity, TokenError> {
         let header = Header::read(token)?;
         if header.alg.eq_ignore_ascii_case("none") {
             return Err(TokenError::Unsigned);

@@ -115,6 +115,7 @@
 #![forbid(unsafe_code)]
 
 mod appender;
+pub mod audit_event;
 mod canonical;
 mod chain;
 mod checkpoint;
@@ -131,6 +132,7 @@ mod verify;
 mod verify_stored;
 
 pub use appender::{AppendStats, ChainLock, Ledger, Now};
+pub use audit_event::{AuditEventError, AuditSource, to_audit_bundle, to_audit_event};
 pub use canonical::to_canonical_json;
 pub use chain::Chain;
 pub use checkpoint::{CHECKPOINT_TAG, Checkpoint, CheckpointFault};
@@ -140,6 +142,7 @@ pub use error::LedgerError;
 pub use hash::{ENTRY_TAG, Hash, entry_hash};
 pub use key::{LedgerKey, PublicKey};
 pub use kind::{EntryKind, UnknownKind};
+pub use store::read_entries;
 pub use verdict::{Break, Broken, LinkBreak, Verified};
 pub use verify::{ChainVerifier, VerifyOptions, verify};
 pub use verify_stored::verify_stored;

@@ -276,3 +276,27 @@ fn read_checkpoint(chain: &Chain, row: &QueryResult) -> Result<Checkpoint, Ledge
 fn to_db(seq: u64) -> Result<i64, LedgerError> {
     i64::try_from(seq).map_err(|_| LedgerError::Corrupt(format!("seq {seq} out of range")))
 }
+
+/// Up to `limit` stored entries of `chain` from `from` on, in order — for
+/// export; an unreadable row is an error naming its `seq`.
+pub async fn read_entries(
+    db: &DatabaseConnection,
+    chain: &Chain,
+    from: u64,
+    limit: u64,
+) -> Result<Vec<Entry>, LedgerError> {
+    let tx = begin_read(db).await?;
+    scope(&tx, chain).await?;
+    let rows = entries(&tx, chain, from, u64::MAX >> 1, limit).await?;
+    tx.commit().await?;
+    rows.into_iter()
+        .map(|row| {
+            row.map_err(|(seq, problem)| {
+                LedgerError::Corrupt(format!(
+                    "entry {}: {problem}",
+                    seq.map_or_else(|| "?".to_owned(), |s| s.to_string())
+                ))
+            })
+        })
+        .collect()
+}

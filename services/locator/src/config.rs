@@ -46,6 +46,11 @@ pub struct LocatorConfig {
     /// Fetches in flight to one node at a time (more wait their turn,
     /// within the deadline).
     pub fetch_concurrency_per_node: usize,
+    /// The Ed25519 key (PKCS#8) that signs the audit ledger's checkpoints;
+    /// default `<data_dir>/ledger-key.pk8`, made on first start.
+    pub ledger_key: Option<PathBuf>,
+    /// How often the ledger's head is signed (0: only when asked).
+    pub ledger_checkpoint_secs: u64,
 }
 
 impl Default for LocatorConfig {
@@ -62,6 +67,8 @@ impl Default for LocatorConfig {
             roster_refresh_millis: 1000,
             fetch_deadline_millis: 3000,
             fetch_concurrency_per_node: 32,
+            ledger_key: None,
+            ledger_checkpoint_secs: 60,
         }
     }
 }
@@ -102,6 +109,12 @@ impl LocatorConfig {
     pub fn fetch_deadline(&self) -> Duration {
         Duration::from_millis(self.fetch_deadline_millis)
     }
+
+    pub fn ledger_key(&self) -> PathBuf {
+        self.ledger_key
+            .clone()
+            .unwrap_or_else(|| crate::audit::default_key_path(&self.data_dir))
+    }
 }
 
 fn seconds(s: u64) -> chrono::Duration {
@@ -121,6 +134,8 @@ impl Validate for LocatorConfig {
         "roster_refresh_millis",
         "fetch_deadline_millis",
         "fetch_concurrency_per_node",
+        "ledger_key",
+        "ledger_checkpoint_secs",
     ];
 
     fn validate(&self) -> Result<(), ConfigError> {

@@ -46,6 +46,15 @@ impl From<sea_orm::DbErr> for LocatorError {
     }
 }
 
+impl From<continuum_ledger::LedgerError> for LocatorError {
+    /// The audit fails closed: a change the ledger cannot record is not made.
+    fn from(err: continuum_ledger::LedgerError) -> Self {
+        LocatorError::Unavailable(format!(
+            "the audit ledger cannot be written ({err}); nothing was changed or released"
+        ))
+    }
+}
+
 impl From<LocatorError> for Status {
     fn from(err: LocatorError) -> Self {
         let message = err.to_string();

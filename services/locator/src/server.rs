@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use continuum_mesh::clock::Environment;
 use continuum_mesh::serve::{Running, Shutdown};
@@ -19,6 +20,7 @@ use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 
 use crate::api::{AdminApi, NetworkApi, NodeAuth, OperatorAuth, RegistryApi, SharingApi};
+use crate::audit::Audit;
 use crate::broker::{Broker, Sources};
 use crate::consent::Consents;
 use crate::directory::{Directory, Lifetimes};
@@ -91,6 +93,7 @@ pub async fn serve(
     // certificate; the network API checks its callers' on every call.
     let tls = server_config(&bundle, credentials.clone())?;
 
+    let audit = Audit::open(store.clone(), &config.ledger_key(), env.clone())?;
     let registry = Registry::open(store.clone(), directory.clone(), env.ids.clone()).await?;
     let dialer = NodeDialer::new(bundle.clone(), credentials.clone());
     let consents = Consents::new(store.clone(), directory.clone());
@@ -108,6 +111,7 @@ pub async fn serve(
             dialer,
             consents.clone(),
             broker.clone(),
+            audit.clone(),
         )),
         OperatorAuth::new(config.operator_credential_sha256.as_deref()),
     );
@@ -172,7 +176,16 @@ pub async fn serve(
             },
         ),
     );
-    tracing::info!(%addr, network = %bundle.network(), "locator serving");
+    if config.ledger_checkpoint_secs > 0 {
+        tasks.spawn(
+            "ledger checkpoints",
+            audit.clone().checkpoint_periodically(
+                Duration::from_secs(config.ledger_checkpoint_secs),
+                tasks.shutdown(),
+            ),
+        );
+    }
+    tracing::info!(%addr, network = %bundle.network(), key_id = %audit.key().key_id(), "locator serving");
     Ok(RunningLocator {
         addr,
         directory,
@@ -206,7 +219,7 @@ fn renew_own(
 
 async fn refresh_roster(
     directory: Directory,
-    every: std::time::Duration,
+    every: Duration,
     shutdown: Shutdown,
 ) -> Result<(), String> {
     let stop = shutdown.requested();

@@ -47,6 +47,14 @@ pub struct NodeConfig {
     /// A development node (`continuum up`): only such a node trusts an
     /// identity provider that announces itself as development-only.
     pub development: bool,
+    /// Seconds between signed checkpoints of each tenant's release ledger
+    /// (0: never). The key is `<data_dir>/ledger-key.pk8`, made on first start.
+    #[serde(default = "default_ledger_checkpoint_secs")]
+    pub ledger_checkpoint_secs: u64,
+}
+
+fn default_ledger_checkpoint_secs() -> u64 {
+    60
 }
 
 /// How the node takes part in the network.
@@ -120,6 +128,7 @@ impl Default for NodeConfig {
             tenants: Vec::new(),
             network: None,
             development: false,
+            ledger_checkpoint_secs: default_ledger_checkpoint_secs(),
         }
     }
 }
@@ -144,6 +153,11 @@ impl NodeConfig {
             .unwrap_or_else(|| self.data_dir.join("tls"))
     }
 
+    /// The key the node signs its release ledgers' checkpoints with.
+    pub fn ledger_key_path(&self) -> PathBuf {
+        self.data_dir.join(crate::store::LEDGER_KEY_FILE)
+    }
+
     /// The base URL of exported resources' `fullUrl`s.
     pub fn public_url(&self) -> String {
         self.public_url
@@ -162,6 +176,7 @@ impl Validate for NodeConfig {
         "tenants",
         "network",
         "development",
+        "ledger_checkpoint_secs",
     ];
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -408,6 +423,18 @@ mod tests {
         };
         let err = config.validate().unwrap_err().to_string();
         assert!(err.contains("tenants[0].identity.issuer"), "{err}");
+    }
+
+    #[test]
+    fn ledger_checkpoints_default_to_every_minute_with_the_key_in_the_data_dir() {
+        let config = example().unwrap();
+        assert_eq!(config.ledger_checkpoint_secs, 60);
+        let config = NodeConfig {
+            data_dir: "/d".into(),
+            ..Default::default()
+        };
+        assert_eq!(config.ledger_key_path(), PathBuf::from("/d/ledger-key.pk8"));
+        assert!(NodeConfig::ENV_SETTINGS.contains(&"ledger_checkpoint_secs"));
     }
 
     #[test]

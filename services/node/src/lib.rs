@@ -7,6 +7,10 @@
 //! one tenant by construction: the store offers no query without a tenant,
 //! and on PostgreSQL row-level security is a second lock behind that.
 //!
+//! What a tenant releases to the network is recorded in its release ledger
+//! (`continuum-ledger`) in the transaction that reads it; a release that
+//! cannot be recorded does not happen.
+//!
 //! It must never return one tenant's data to another, store a resource that
 //! is not valid FHIR R4, or log PHI.
 

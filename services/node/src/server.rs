@@ -1,5 +1,6 @@
-//! Starting a node: open the store, serve the clinical API, and, in a
-//! network, the federation API with heartbeats and certificate renewal.
+//! Starting a node: open the store and each tenant's release ledger, serve
+//! the clinical API, sign ledger checkpoints, and, in a network, serve the
+//! federation API with heartbeats and certificate renewal.
 
 use std::net::SocketAddr;
 
@@ -24,7 +25,7 @@ use crate::api::{AuthLayer, Authenticator, ClinicalApi, SharingCalls};
 use crate::config::NetworkConfig;
 use crate::network::{FederationApi, LocatorLink, LocatorOnly};
 use crate::records::Records;
-use crate::store::Store;
+use crate::store::{Checkpoints, Store, open_ledger_key};
 use crate::tenant::Tenants;
 use crate::{NodeConfig, NodeError};
 
@@ -40,6 +41,8 @@ pub struct RunningNode {
     /// Where the federation API listens, when the node is in a network.
     pub federation_addr: Option<SocketAddr>,
     tasks: Running,
+    /// Signs a last checkpoint once the node has stopped serving.
+    checkpoints: Option<Checkpoints>,
 }
 
 impl RunningNode {
@@ -51,12 +54,18 @@ impl RunningNode {
             .map_err(|e| NodeError::Serve(e.to_string()))
     }
 
-    /// Stop accepting calls, finish the ones in flight, and return.
+    /// Stop accepting calls, finish the ones in flight, sign a checkpoint of
+    /// what they released, and return.
     pub async fn stop(self) -> Result<(), NodeError> {
-        self.tasks
+        let stopped = self
+            .tasks
             .stop()
             .await
-            .map_err(|e| NodeError::Serve(e.to_string()))
+            .map_err(|e| NodeError::Serve(e.to_string()));
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints.sign().await;
+        }
+        stopped
     }
 }
 
@@ -70,11 +79,27 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
             ))
         })?;
     }
-    let store = Store::open(&config.database_url()).await?;
+    let mut store = Store::open(&config.database_url()).await?;
     let tenants = Tenants::new(&config.tenants);
     store
         .sync_tenants(tenants.iter().map(|(id, c)| (id, c.name.as_str())))
         .await?;
+    store
+        .open_ledgers(tenants.iter().map(|(id, _)| id), env.clock.clone())
+        .await?;
+    let checkpoints = match config.ledger_checkpoint_secs {
+        0 => None,
+        _ => {
+            let path = config.ledger_key_path();
+            let key = open_ledger_key(&path).map_err(|e| {
+                NodeError::Serve(format!(
+                    "{e} (the key signing ledger checkpoints lives in data_dir; \
+                     ledger_checkpoint_secs = 0 signs none)"
+                ))
+            })?;
+            Some(Checkpoints::new(store.ledgers().clone(), key))
+        }
+    };
     let records = Records::new(store.clone(), env.clone(), config.public_url());
     let link = match &config.network {
         Some(network) => Some(open_link(config, network)?),
@@ -117,6 +142,16 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
             .map_err(|e| e.to_string())
     });
     tracing::info!(%addr, tenants = config.tenants.len(), "node serving the clinical API");
+    if let Some(checkpoints) = &checkpoints {
+        tasks.spawn(
+            "ledger checkpoints",
+            sign_checkpoints(
+                checkpoints.clone(),
+                Duration::from_secs(config.ledger_checkpoint_secs),
+                tasks.shutdown(),
+            ),
+        );
+    }
     let federation_addr = match (&config.network, link) {
         (Some(network), Some(link)) => {
             Some(join_network(config, network, &env, (store, records), link, &mut tasks).await?)
@@ -127,6 +162,7 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
         addr,
         federation_addr,
         tasks,
+        checkpoints,
     })
 }
 
@@ -223,6 +259,25 @@ async fn join_network(
     );
     tracing::info!(node = %node_id, %federation_addr, locator = %network.locator, "node joined the network");
     Ok(federation_addr)
+}
+
+/// Sign checkpoints of the tenants' release ledgers every `every`.
+async fn sign_checkpoints(
+    checkpoints: Checkpoints,
+    every: Duration,
+    shutdown: Shutdown,
+) -> Result<(), String> {
+    let stop = shutdown.requested();
+    tokio::pin!(stop);
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = &mut stop => return Ok(()),
+            _ = ticks.tick() => {}
+        }
+        checkpoints.sign().await;
+    }
 }
 
 async fn heartbeat(

@@ -77,6 +77,14 @@ enum What {
     /// The network's consent policy.
     #[command(subcommand)]
     Policy(super::consent_admin::Policy),
+    /// The patient's access report: every disclosure of a person's records,
+    /// from the audit ledger, emergency accesses marked.
+    AccessReport { person: String },
+    /// Break-the-glass accesses and their review.
+    #[command(subcommand)]
+    BreakGlass(super::audit_admin::BreakGlass),
+    /// The audit ledger's head, signing key and latest signed checkpoint.
+    Ledger,
     /// Every disclosure of a person's records, newest first.
     Disclosures {
         person: String,
@@ -289,6 +297,17 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         }
         What::Review(review) => run_review(&mut client, review).await.map_err(failed),
         What::Policy(policy) => super::consent_admin::run_policy(&mut client, policy)
+            .await
+            .map_err(failed),
+        What::AccessReport { person } => {
+            super::audit_admin::print_access_report(&mut client, person)
+                .await
+                .map_err(failed)
+        }
+        What::BreakGlass(command) => super::audit_admin::run_break_glass(&mut client, command)
+            .await
+            .map_err(failed),
+        What::Ledger => super::audit_admin::print_ledger_status(&mut client)
             .await
             .map_err(failed),
         What::Disclosures { person, limit } => {

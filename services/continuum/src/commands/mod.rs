@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod admin;
+pub mod audit;
+pub mod audit_admin;
 pub mod ca;
 pub mod consent_admin;
 pub mod credential;

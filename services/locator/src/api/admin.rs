@@ -10,6 +10,7 @@ use tonic::{Request, Response, Status};
 
 use super::sharing::{disclosure_message, labels_from, policy_from, policy_message};
 use crate::LocatorError;
+use crate::audit::{Audit, ReportedDisclosure};
 use crate::broker::Broker;
 use crate::consent::Consents;
 use crate::directory::Directory;
@@ -20,7 +21,7 @@ use crate::directory::model::{
 use crate::federation::NodeDialer;
 use crate::matching::band_name;
 use crate::registry::{Located, Registry};
-use crate::store::{Registration, Resolution, ReviewItem};
+use crate::store::{BreakGlassItem, Registration, Resolution, ReviewItem};
 
 #[derive(Debug, Clone)]
 pub struct AdminApi {
@@ -29,6 +30,7 @@ pub struct AdminApi {
     dialer: NodeDialer,
     consents: Consents,
     broker: Broker,
+    audit: Audit,
 }
 
 impl AdminApi {
@@ -38,6 +40,7 @@ impl AdminApi {
         dialer: NodeDialer,
         consents: Consents,
         broker: Broker,
+        audit: Audit,
     ) -> Self {
         Self {
             directory,
@@ -45,6 +48,7 @@ impl AdminApi {
             dialer,
             consents,
             broker,
+            audit,
         }
     }
 }
@@ -82,6 +86,59 @@ impl DirectoryService for AdminApi {
             .await?;
         Ok(Response::new(pb::ListDisclosuresResponse {
             disclosures: records.into_iter().map(disclosure_message).collect(),
+        }))
+    }
+
+    async fn access_report(
+        &self,
+        request: Request<pb::AccessReportRequest>,
+    ) -> Reply<pb::AccessReportResponse> {
+        let person_id = request.into_inner().person_id;
+        let entries = self.audit.access_report(&person_id).await?;
+        Ok(Response::new(pb::AccessReportResponse {
+            person_id,
+            entries: entries.into_iter().map(report_entry).collect(),
+        }))
+    }
+
+    async fn list_break_glass_reviews(
+        &self,
+        request: Request<pb::ListBreakGlassReviewsRequest>,
+    ) -> Reply<pb::ListBreakGlassReviewsResponse> {
+        let items = self
+            .audit
+            .break_glass_items(request.get_ref().open_only)
+            .await?;
+        Ok(Response::new(pb::ListBreakGlassReviewsResponse {
+            items: items.into_iter().map(break_glass_message).collect(),
+        }))
+    }
+
+    async fn review_break_glass(
+        &self,
+        request: Request<pb::ReviewBreakGlassRequest>,
+    ) -> Reply<pb::BreakGlassReview> {
+        let r = request.into_inner();
+        let item = self
+            .audit
+            .review_break_glass(&r.access_id, r.justified, &r.note)
+            .await?;
+        Ok(Response::new(break_glass_message(item)))
+    }
+
+    async fn ledger_status(
+        &self,
+        _request: Request<pb::LedgerStatusRequest>,
+    ) -> Reply<pb::LedgerStatusResponse> {
+        let (head, checkpoint) = self.audit.status().await?;
+        let key = self.audit.key().public_key();
+        Ok(Response::new(pb::LedgerStatusResponse {
+            entries: head.count,
+            head_hash: head.hash.to_string(),
+            public_key: key.to_hex(),
+            key_id: key.key_id(),
+            checkpoint_json: serde_json::to_string(&checkpoint)
+                .map_err(|e| Status::internal(e.to_string()))?,
         }))
     }
 
@@ -513,5 +570,56 @@ fn review_item(item: ReviewItem) -> pb::ReviewItem {
         resolved_at: item.resolved_at.unwrap_or_default(),
         resolved_by: item.resolved_by.unwrap_or_default(),
         note: item.note.unwrap_or_default(),
+    }
+}
+
+fn report_entry(reported: ReportedDisclosure) -> pb::AccessReportEntry {
+    let entry = reported.entry;
+    let d = entry.disclosure;
+    let at = chrono::DateTime::from_timestamp_millis(entry.recorded_at_ms)
+        .map(crate::directory::model::timestamp)
+        .unwrap_or_default();
+    pb::AccessReportEntry {
+        ledger_seq: entry.seq,
+        ledger_hash: entry.hash,
+        at,
+        requester_tenant: d.requester.tenant.clone(),
+        practitioner_id: d.requester.practitioner_id,
+        practitioner_role: d.requester.role,
+        purpose: d.purpose,
+        break_glass: d.break_glass_reason.is_some(),
+        break_glass_reason: d.break_glass_reason.unwrap_or_default(),
+        // Only organizations that released something disclosed anything.
+        sources: d
+            .sources
+            .into_iter()
+            .filter(|s| !s.released.is_empty())
+            .map(|s| pb::AccessReportSource {
+                tenant: s.tenant,
+                released: u32::try_from(s.released.len()).unwrap_or(u32::MAX),
+                categories: s.categories,
+            })
+            .collect(),
+        review: reported.review.unwrap_or_default(),
+        disclosure_id: d.disclosure_id,
+    }
+}
+
+fn break_glass_message(item: BreakGlassItem) -> pb::BreakGlassReview {
+    let a = item.access;
+    pb::BreakGlassReview {
+        access_id: a.id,
+        person_id: a.person_id,
+        requester_tenant: a.requester_tenant,
+        practitioner_id: a.practitioner_id,
+        reason: a.reason,
+        opened_at: a.opened_at,
+        expires_at: a.expires_at,
+        disclosure_ids: item.disclosure_ids,
+        released: u32::try_from(item.released).unwrap_or(u32::MAX),
+        status: a.review_status,
+        reviewed_by: a.reviewed_by,
+        reviewed_at: a.reviewed_at,
+        note: a.review_note,
     }
 }

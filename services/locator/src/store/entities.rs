@@ -274,6 +274,11 @@ pub mod break_glass_accesses {
         pub reason: String,
         pub opened_at: String,
         pub expires_at: String,
+        /// `open`, `justified` or `unjustified`.
+        pub review_status: String,
+        pub reviewed_by: String,
+        pub reviewed_at: String,
+        pub review_note: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

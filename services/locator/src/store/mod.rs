@@ -1,7 +1,14 @@
 //! The directory's storage on SQLite or PostgreSQL. Each method is one
 //! transaction, so a change (a node with its tenants and token, a
 //! revocation with its certificates) lands whole or not at all.
+//!
+//! Every change that must be accountable — a disclosure, a consent change,
+//! a directory change, a patient-index link — is also appended to the
+//! audit ledger (`continuum_ledger`, chain `locator`) in the same
+//! transaction ([`DirectoryStore::write_audited`]): both commit or neither
+//! does, and when the ledger cannot be written the change fails.
 
+mod audit;
 mod entities;
 mod registry;
 mod review;
@@ -21,12 +28,16 @@ use sea_orm::{
 };
 
 use continuum_consent::LabelSet;
+use continuum_ledger::payload::DirectoryChange;
+use continuum_ledger::{Chain, ChainLock, Ledger, Now};
+use std::sync::Arc;
 
 use crate::LocatorError;
 use crate::directory::model::{
     CertificateRecord, DirectoryEvent, NewOrganization, Node, NodeChanges, NodeStatus,
     Organization, OrganizationChanges, OrganizationStatus,
 };
+pub use audit::{BreakGlassItem, LedgerDisclosure};
 use entities::{certificates, directory_events, enrollment_tokens, nodes, organizations};
 pub use registry::{Assignment, IncomingEvent, LinkEvent, Registration};
 pub use review::{Resolution, ReviewCandidate, ReviewItem};
@@ -53,6 +64,10 @@ pub struct DirectoryStore {
     db: DatabaseConnection,
     /// Where every write goes (see `continuum_migrations::database::Connections`).
     writer: DatabaseConnection,
+    /// The audit ledger's `locator` chain. Entries are only ever appended
+    /// inside this store's write transactions (never through the ledger's
+    /// own writer task), so the lock order is always database, then chain.
+    ledger: Ledger,
 }
 
 impl DirectoryStore {
@@ -60,10 +75,27 @@ impl DirectoryStore {
     pub async fn open(url: &str) -> Result<Self, LocatorError> {
         let connections = continuum_migrations::database::connect_split(url, 16).await?;
         LocatorMigrator::up(&connections.write, None).await?;
+        let now: Now = Arc::new(chrono::Utc::now);
+        let ledger = Ledger::open(connections.write.clone(), Chain::Locator, now).await?;
         Ok(Self {
             db: connections.read,
             writer: connections.write,
+            ledger,
         })
+    }
+
+    /// The locator's audit ledger.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// A write transaction holding the ledger's chain: what it appends with
+    /// the returned lock commits with the transaction. Drop the lock after
+    /// the commit.
+    async fn write_audited(&self) -> Result<(DatabaseTransaction, ChainLock), LocatorError> {
+        let tx = self.write().await?;
+        let chain = self.ledger.lock_in(&tx).await?;
+        Ok((tx, chain))
     }
 
     async fn write(&self) -> Result<DatabaseTransaction, LocatorError> {
@@ -426,7 +458,22 @@ impl DirectoryStore {
 
     // ----- the record of changes and refusals
 
+    /// Record a directory change or refusal, in the directory's event log
+    /// and in the audit ledger.
     pub async fn record_event(&self, event: &DirectoryEvent) -> Result<(), LocatorError> {
+        let (tx, mut chain) = self.write_audited().await?;
+        chain
+            .record(
+                &tx,
+                &DirectoryChange {
+                    action: event.action.clone(),
+                    organization: event.subject.clone(),
+                    node: None,
+                    certificate_serial: None,
+                    actor: event.actor.clone(),
+                },
+            )
+            .await?;
         directory_events::ActiveModel {
             at: Set(event.at.clone()),
             actor: Set(event.actor.clone()),
@@ -435,8 +482,9 @@ impl DirectoryStore {
             detail: Set(event.detail.clone()),
             ..Default::default()
         }
-        .insert(&self.writer)
+        .insert(&tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 

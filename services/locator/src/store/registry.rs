@@ -11,8 +11,9 @@ use sea_orm::{
 
 use super::DirectoryStore;
 use super::entities::{feed_receipts, link_history, persons, registrations, review_items};
-use super::review::{ReviewCandidate, history_row, review_rows};
+use super::review::{ReviewCandidate, history_row, link_change, review_rows};
 use crate::LocatorError;
+use continuum_ledger::ChainLock;
 
 /// A feed event as a node sent it.
 #[derive(Debug, Clone)]
@@ -83,7 +84,7 @@ impl DirectoryStore {
                 })
             })
             .collect::<Result<Vec<i64>, _>>()?;
-        let tx = self.write().await?;
+        let (tx, mut chain) = self.write_audited().await?;
         let mut seen = applied_seqs(&tx, node, &seqs).await?;
         let mut current = current_registrations(&tx, events).await?;
         let mut changes = FeedChanges::default();
@@ -146,7 +147,7 @@ impl DirectoryStore {
                 },
             );
         }
-        changes.write(&tx, &current, now).await?;
+        changes.write(&tx, &mut chain, &current, now).await?;
         tx.commit().await?;
         Ok(events.iter().map(|event| event.seq).collect())
     }
@@ -291,6 +292,7 @@ impl FeedChanges {
     async fn write(
         self,
         tx: &DatabaseTransaction,
+        chain: &mut ChainLock,
         registrations: &HashMap<RegistrationKey, Registration>,
         now: &str,
     ) -> Result<(), LocatorError> {
@@ -329,6 +331,9 @@ impl FeedChanges {
                 .on_conflict(upsert.clone())
                 .exec_without_returning(tx)
                 .await?;
+        }
+        for row in &self.history {
+            chain.record(tx, &link_change(row)).await?;
         }
         insert_all(tx, self.history).await?;
         insert_all(tx, self.reviews).await?;

@@ -11,6 +11,8 @@ use sea_orm::{
 use super::DirectoryStore;
 use super::entities::{link_history, persons, registrations, review_items};
 use crate::LocatorError;
+use continuum_ledger::payload::MpiLinkChange;
+use sea_orm::ActiveValue;
 
 /// A candidate match waiting for (or resolved by) an operator.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,7 +71,7 @@ impl DirectoryStore {
         note: &str,
         now: &str,
     ) -> Result<ReviewItem, LocatorError> {
-        let tx = self.write().await?;
+        let (tx, mut chain) = self.write_audited().await?;
         let row = review_items::Entity::find_by_id(id)
             .one(&tx)
             .await?
@@ -95,7 +97,7 @@ impl DirectoryStore {
             Resolution::Reject => ("rejected", "review.rejected"),
         };
         let current = registration_person(&tx, &row.tenant_id, &row.local_id).await?;
-        history_row(
+        let history = history_row(
             now,
             &row.tenant_id,
             &row.local_id,
@@ -103,9 +105,9 @@ impl DirectoryStore {
             action,
             note,
             actor,
-        )
-        .insert(&tx)
-        .await?;
+        );
+        chain.record(&tx, &link_change(&history)).await?;
+        history.insert(&tx).await?;
         let mut active = row.into_active_model();
         active.status = Set(status.to_owned());
         active.resolved_at = Set(Some(now.to_owned()));
@@ -127,15 +129,15 @@ impl DirectoryStore {
         note: &str,
         now: &str,
     ) -> Result<(), LocatorError> {
-        let tx = self.write().await?;
+        let (tx, mut chain) = self.write_audited().await?;
         persons::Entity::find_by_id(person)
             .one(&tx)
             .await?
             .ok_or_else(|| LocatorError::NotFound(format!("person `{person}`")))?;
         move_registration(&tx, tenant, local_id, person, now).await?;
-        history_row(now, tenant, local_id, person, "linked", note, actor)
-            .insert(&tx)
-            .await?;
+        let history = history_row(now, tenant, local_id, person, "linked", note, actor);
+        chain.record(&tx, &link_change(&history)).await?;
+        history.insert(&tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -150,7 +152,7 @@ impl DirectoryStore {
         note: &str,
         now: &str,
     ) -> Result<(), LocatorError> {
-        let tx = self.write().await?;
+        let (tx, mut chain) = self.write_audited().await?;
         persons::ActiveModel {
             id: Set(new_person.to_owned()),
             created_at: Set(now.to_owned()),
@@ -158,9 +160,9 @@ impl DirectoryStore {
         .insert(&tx)
         .await?;
         move_registration(&tx, tenant, local_id, new_person, now).await?;
-        history_row(now, tenant, local_id, new_person, "unlinked", note, actor)
-            .insert(&tx)
-            .await?;
+        let history = history_row(now, tenant, local_id, new_person, "unlinked", note, actor);
+        chain.record(&tx, &link_change(&history)).await?;
+        history.insert(&tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -240,6 +242,26 @@ pub(super) fn history_row(
         detail: Set(detail.to_owned()),
         actor: Set(actor.to_owned()),
         ..Default::default()
+    }
+}
+
+/// What the audit ledger keeps of a link-history entry: who was linked to
+/// whom and by whom, not the match explanation (it quotes demographics).
+pub(super) fn link_change(row: &link_history::ActiveModel) -> MpiLinkChange {
+    let text = |value: &ActiveValue<String>| value.try_as_ref().cloned().unwrap_or_default();
+    let actor = text(&row.actor);
+    MpiLinkChange {
+        action: text(&row.action),
+        person_id: text(&row.person_id),
+        tenant: text(&row.tenant_id),
+        local_id: text(&row.local_id),
+        method: if actor.starts_with("operator") {
+            "operator".into()
+        } else {
+            "matcher".into()
+        },
+        score_milli: None,
+        actor: Some(actor),
     }
 }
 

@@ -5,6 +5,7 @@
 use std::str::FromStr;
 
 use continuum_consent::{ConsentError, LabelSet, Mode, NetworkPolicy};
+use continuum_ledger::payload::{self, ConsentChange, ConsentPolicyChange};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -12,6 +13,7 @@ use sea_orm::{
 use super::DirectoryStore;
 use super::entities::{
     break_glass_accesses, consent_directives, consent_policy, disclosure_sources, disclosures,
+    registrations,
 };
 use crate::LocatorError;
 
@@ -122,7 +124,23 @@ impl DirectoryStore {
             break_glass_minutes: Set(i32::try_from(policy.break_glass_minutes).unwrap_or(i32::MAX)),
             updated_at: Set(now.to_owned()),
         };
-        let tx = self.write().await?;
+        let (tx, mut chain) = self.write_audited().await?;
+        chain
+            .record(
+                &tx,
+                &ConsentPolicyChange {
+                    mode: mode_name(policy.mode).to_owned(),
+                    shielded: policy
+                        .shielded
+                        .iter()
+                        .map(|l| l.code().to_owned())
+                        .collect(),
+                    break_glass_roles: policy.break_glass_roles.clone(),
+                    break_glass_minutes: policy.break_glass_minutes,
+                    actor: "operator".into(),
+                },
+            )
+            .await?;
         consent_policy::Entity::delete_by_id(POLICY_ROW)
             .exec(&tx)
             .await?;
@@ -133,7 +151,7 @@ impl DirectoryStore {
 
     /// Record a new version of a directive; returns its version number.
     pub async fn put_directive(&self, directive: &StoredDirective) -> Result<u64, LocatorError> {
-        let tx = self.write().await?;
+        let (tx, mut chain) = self.write_audited().await?;
         let latest = consent_directives::Entity::find()
             .filter(consent_directives::Column::DirectiveId.eq(&directive.directive_id))
             .order_by_desc(consent_directives::Column::Version)
@@ -159,8 +177,28 @@ impl DirectoryStore {
         }
         .insert(&tx)
         .await?;
+        let person = registrations::Entity::find_by_id((
+            directive.tenant.clone(),
+            directive.local_id.clone(),
+        ))
+        .one(&tx)
+        .await?
+        .map(|r| r.person_id);
+        let version = u64::try_from(version).unwrap_or_default();
+        chain
+            .record(
+                &tx,
+                &ConsentChange {
+                    directive_id: directive.directive_id.clone(),
+                    version,
+                    person_id: person,
+                    status: directive.status.clone(),
+                    actor: directive.tenant.clone(),
+                },
+            )
+            .await?;
         tx.commit().await?;
-        Ok(u64::try_from(version).unwrap_or_default())
+        Ok(version)
     }
 
     /// The current version of every directive recorded for any of
@@ -236,7 +274,8 @@ impl DirectoryStore {
         record: &DisclosureRecord,
         opened: Option<&BreakGlassAccess>,
     ) -> Result<(), LocatorError> {
-        let tx = self.write().await?;
+        let (tx, mut chain) = self.write_audited().await?;
+        chain.record(&tx, &ledger_disclosure(record)).await?;
         if let Some(access) = opened {
             break_glass_accesses::ActiveModel {
                 id: Set(access.id.clone()),
@@ -246,6 +285,7 @@ impl DirectoryStore {
                 reason: Set(access.reason.clone()),
                 opened_at: Set(access.opened_at.clone()),
                 expires_at: Set(access.expires_at.clone()),
+                ..Default::default()
             }
             .insert(&tx)
             .await?;
@@ -341,5 +381,39 @@ impl DirectoryStore {
                 })
             })
             .collect()
+    }
+}
+
+/// What the ledger keeps of a disclosure: ids, decisions, categories and
+/// the `Type/id` of what was released, never names or content.
+fn ledger_disclosure(record: &DisclosureRecord) -> payload::Disclosure {
+    payload::Disclosure {
+        disclosure_id: record.id.clone(),
+        person_id: record.person.clone(),
+        requester: payload::Requester {
+            tenant: record.requester_tenant.clone(),
+            practitioner_id: record.practitioner_id.clone(),
+            role: record.practitioner_role.clone(),
+        },
+        purpose: record.purpose.clone(),
+        break_glass_reason: record
+            .break_glass
+            .then(|| record.break_glass_reason.clone()),
+        sources: record
+            .sources
+            .iter()
+            .map(|s| payload::SourceDecision {
+                tenant: s.tenant.clone(),
+                decision: match s.decision.as_str() {
+                    "permit" => payload::Decision::Permit,
+                    "break-glass" => payload::Decision::BreakGlass,
+                    _ => payload::Decision::Deny,
+                },
+                decided_by: s.decided_by.clone(),
+                outcome: s.outcome.clone(),
+                released: s.released.clone(),
+                categories: s.categories.iter().map(|l| l.code().to_owned()).collect(),
+            })
+            .collect(),
     }
 }

@@ -171,7 +171,12 @@ impl SharingCalls {
 /// The locator's answer, passed on with its code; a transport failure
 /// becomes UNAVAILABLE with what went wrong.
 fn from_locator(status: Status) -> Status {
+    // A transport failure carries its cause; an answer of the locator's own does not.
+    let reached = std::error::Error::source(&status).is_none();
     match status.code() {
+        tonic::Code::Unavailable if reached => {
+            Status::unavailable(format!("the network's locator: {}", status.message()))
+        }
         tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::DeadlineExceeded => {
             Status::unavailable(format!(
                 "the network's locator is unreachable: {}",

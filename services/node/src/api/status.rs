@@ -8,6 +8,12 @@ use crate::store::StoreError;
 impl From<NodeError> for Status {
     fn from(error: NodeError) -> Status {
         let message = error.to_string();
+        if let NodeError::Store(StoreError::Ledger(_)) = &error {
+            tracing::error!(error = %message, "release ledger append failed");
+            return Status::unavailable(
+                "the release could not be recorded in the audit ledger; nothing was released",
+            );
+        }
         match code_of(&error) {
             tonic::Code::Internal => {
                 tracing::error!(error = %message, "storage failure");
@@ -35,7 +41,7 @@ fn code_of(error: &NodeError) -> tonic::Code {
             Code::FailedPrecondition
         }
         NodeError::InEntry { source, .. } => code_of(source),
-        NodeError::Store(StoreError::Unavailable(_)) => Code::Unavailable,
+        NodeError::Store(StoreError::Unavailable(_) | StoreError::Ledger(_)) => Code::Unavailable,
         NodeError::NotInNetwork => Code::FailedPrecondition,
         NodeError::Store(_) | NodeError::Serve(_) | NodeError::Corrupt(_) => Code::Internal,
     }
@@ -57,6 +63,18 @@ mod tests {
         assert_eq!(
             status.message(),
             "bundle entry 3: Observation.subject.reference: `Patient/x` does not exist in this organization's records"
+        );
+    }
+
+    #[test]
+    fn a_release_the_ledger_refused_is_unavailable_and_says_nothing_was_released() {
+        let status = Status::from(NodeError::Store(StoreError::Ledger(
+            "the audit ledger could not be written or read: disk full".into(),
+        )));
+        assert_eq!(status.code(), tonic::Code::Unavailable);
+        assert_eq!(
+            status.message(),
+            "the release could not be recorded in the audit ledger; nothing was released"
         );
     }
 

@@ -1,8 +1,9 @@
 //! Releasing a patient's records to the network: what the locator's grant
 //! allows, checked here again resource by resource (the node does not rely
-//! on the locator alone), recorded in the same transaction as the read.
+//! on the locator alone), recorded in the same transaction as the read, in
+//! the tenant's releases and in its release ledger.
 
-use continuum_consent::Grant;
+use continuum_consent::{Grant, LabelSet};
 use continuum_fhir::labels::add_sensitivity;
 use serde_json::Value;
 
@@ -14,7 +15,9 @@ use crate::tenant::TenantId;
 impl Records {
     /// The resources of `disclosure.patient_ids` at `tenant` that `grant`
     /// allows (of `resource_types`, or all), each carrying the tenant's
-    /// labels, once the disclosure (with what it releases) is recorded.
+    /// labels, once the disclosure (with what it releases) is recorded. If
+    /// it cannot be recorded in the tenant's release ledger, nothing is
+    /// released.
     pub async fn disclose(
         &self,
         tenant: &TenantId,
@@ -22,9 +25,10 @@ impl Records {
         resource_types: &[String],
         grant: &Grant,
     ) -> Result<Vec<Value>, NodeError> {
-        let tx = self.store.write(tenant).await?;
+        let mut tx = self.store.release(tenant).await?;
         let tenant_labels = grant.tenant_labels.iter().collect();
         let mut released = Vec::new();
+        let mut categories = LabelSet::EMPTY;
         for patient in &disclosure.patient_ids {
             for row in tx
                 .patient_resources(patient, resource_types, None, None)
@@ -37,6 +41,7 @@ impl Records {
                     continue;
                 }
                 add_sensitivity(&mut resource, &tenant_labels);
+                categories = categories.union(LabelSet::of_resource(&resource));
                 disclosure.released.push(format!(
                     "{}/{}/_history/{}",
                     row.resource_type, row.id, row.version_id
@@ -50,11 +55,14 @@ impl Records {
             .now()
             .format("%Y-%m-%dT%H:%M:%S%.3fZ")
             .to_string();
-        tx.record_disclosure(&disclosure).await?;
+        let ledger_seq = tx
+            .record_disclosure(&disclosure, &categories.codes())
+            .await?;
         tx.commit().await?;
         tracing::info!(
             tenant = %tenant,
             disclosure = %disclosure.disclosure_id,
+            ledger_seq,
             requester = %disclosure.requester_tenant,
             released = released.len(),
             break_glass = disclosure.break_glass,

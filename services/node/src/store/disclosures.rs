@@ -1,4 +1,6 @@
-//! The tenant's record of what it released to other organizations.
+//! The tenant's record of what it released to other organizations: a row
+//! of its `releases` table and an entry of its release ledger, written
+//! together.
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -27,7 +29,15 @@ pub struct Disclosure {
 }
 
 impl TenantTx {
-    pub async fn record_disclosure(&self, d: &Disclosure) -> Result<(), StoreError> {
+    /// Record a release in this transaction ([`super::Store::release`]): its
+    /// ledger entry, with the sensitivity `categories` of what was released,
+    /// and its row. Returns the entry's number in the tenant's chain.
+    pub async fn record_disclosure(
+        &mut self,
+        d: &Disclosure,
+        categories: &[String],
+    ) -> Result<u64, StoreError> {
+        let appended = self.append_release(d, categories).await?;
         disclosures::ActiveModel {
             tenant_id: Set(self.tenant.as_str().to_owned()),
             disclosure_id: Set(d.disclosure_id.clone()),
@@ -45,7 +55,7 @@ impl TenantTx {
         }
         .insert(&self.tx)
         .await?;
-        Ok(())
+        Ok(appended.seq)
     }
 
     /// The tenant's disclosures, newest first; only those of `patient_id`

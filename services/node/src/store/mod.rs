@@ -7,10 +7,14 @@
 //! accident. On PostgreSQL each transaction also switches to a role subject
 //! to row-level security and names its tenant, so a forgotten filter would
 //! still see no other tenant's rows.
+//!
+//! What a tenant releases is also recorded in its release ledger
+//! ([`ledger`]), in the same transaction as the release itself.
 
 mod disclosures;
 mod entities;
 mod feed;
+mod ledger;
 mod tenant_tx;
 
 use std::collections::HashMap;
@@ -28,6 +32,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use crate::tenant::TenantId;
 pub use disclosures::Disclosure;
 pub use feed::FeedEvent;
+pub use ledger::{Checkpoints, LEDGER_KEY_FILE, Ledgers, open_ledger_key};
 pub use tenant_tx::{NewVersion, PatientCriteria, StoredRow, TenantTx};
 
 /// A storage failure. Never carries row content.
@@ -39,6 +44,10 @@ pub enum StoreError {
     Database(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The release ledger could not be written or read: whatever the
+    /// transaction was to record must not happen.
+    #[error("{0}")]
+    Ledger(String),
 }
 
 impl From<DbErr> for StoreError {
@@ -60,6 +69,8 @@ pub struct Store {
     /// (SQLite additionally serializes writers of different tenants; on
     /// PostgreSQL they run side by side.)
     write_locks: Arc<StdMutex<HashMap<TenantId, Arc<Mutex<()>>>>>,
+    /// Each hosted tenant's release ledger, once [`Store::open_ledgers`] ran.
+    ledgers: Ledgers,
 }
 
 impl Store {
@@ -70,6 +81,7 @@ impl Store {
         Ok(Store {
             db,
             write_locks: Arc::default(),
+            ledgers: Ledgers::default(),
         })
     }
 
@@ -129,6 +141,23 @@ impl Store {
         };
         let tx = self.db.begin_with_options(options).await?;
         TenantTx::begin(tx, tenant.clone(), Some(guard)).await
+    }
+
+    /// A write transaction for `tenant` that appends to the tenant's release
+    /// ledger: entries it records there commit or roll back with its other
+    /// writes. Fails if the tenant's ledger is not open or cannot be locked.
+    pub async fn release(&self, tenant: &TenantId) -> Result<TenantTx, StoreError> {
+        let ledger = self.ledgers.get(tenant)?;
+        let guard = self.write_lock(tenant).await;
+        // Deferred on SQLite, unlike `write`: the ledger's order of locks is
+        // its chain, then the database, and the first statement of
+        // `lock_in` is the write that takes SQLite's write lock (waiting
+        // for it as an IMMEDIATE transaction would, since nothing was read
+        // before it).
+        let tx = self.db.begin().await?;
+        let mut tx = TenantTx::begin(tx, tenant.clone(), Some(guard)).await?;
+        tx.lock_ledger(ledger).await?;
+        Ok(tx)
     }
 
     async fn write_lock(&self, tenant: &TenantId) -> OwnedMutexGuard<()> {

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use continuum_fhir::search;
+use continuum_ledger::ChainLock;
 use continuum_migrations::{NODE_APP_ROLE, TENANT_SETTING};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -80,6 +81,10 @@ pub struct PatientCriteria {
 pub struct TenantTx {
     pub(super) tx: DatabaseTransaction,
     pub(super) tenant: TenantId,
+    /// The tenant's release ledger, when the transaction appends to it
+    /// ([`super::Store::release`]). Declared after `tx`, so that it is
+    /// dropped after it: on commit, once the commit has returned.
+    pub(super) ledger: Option<ChainLock>,
     _writer: Option<OwnedMutexGuard<()>>,
 }
 
@@ -111,6 +116,7 @@ impl TenantTx {
         Ok(TenantTx {
             tx,
             tenant,
+            ledger: None,
             _writer: writer,
         })
     }

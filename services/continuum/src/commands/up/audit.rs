@@ -29,8 +29,8 @@ pub async fn show(cast: &Cast<'_>, ids: &[String]) -> anyhow::Result<()> {
         .filter(|d| ids.contains(&d.disclosure_id))
         .collect();
     println!(
-        "The locator's ledger (operators: ListDisclosures for person {}) holds {} disclosures of \
-         this person, {} of them from this story, newest first:",
+        "The locator's disclosure records (operators: ListDisclosures for person {}) hold {} \
+         disclosures of this person, {} of them from this story, newest first:",
         cast.person_id,
         ledger.disclosures.len(),
         ours.len()
@@ -46,7 +46,7 @@ pub async fn show(cast: &Cast<'_>, ids: &[String]) -> anyhow::Result<()> {
         );
     }
     println!(
-        "(A denied source is in the operators' ledger only; the hospital was never told of it.)"
+        "(A denied source is in the operators' records only; the hospital was never told of it.)"
     );
 
     let holdings = [
@@ -154,4 +154,96 @@ async fn print_node_record(
 
 fn or_none(text: &str) -> &str {
     if text.is_empty() { "none" } else { text }
+}
+
+/// The patient's access report, read from the audit ledger, and the
+/// privacy officer's review of the emergency access in it.
+pub async fn access_report(cast: &Cast<'_>, ids: &[String]) -> anyhow::Result<()> {
+    let mut admin = cast.locator.target.connect()?;
+    let reviews = admin
+        .list_break_glass_reviews(locator::ListBreakGlassReviewsRequest { open_only: true })
+        .await
+        .context("listing break-the-glass accesses to review")?
+        .into_inner()
+        .items;
+    let ours: Vec<&locator::BreakGlassReview> = reviews
+        .iter()
+        .filter(|r| r.disclosure_ids.iter().any(|d| ids.contains(d)))
+        .collect();
+    println!(
+        "A privacy officer's queue holds {} break-the-glass access(es) to review; the story's \
+         opened one ({} disclosure(s), {} resources released). The officer marks it justified:",
+        reviews.len(),
+        ours.first().map_or(0, |r| r.disclosure_ids.len()),
+        ours.first().map_or(0, |r| r.released)
+    );
+    for review in ours {
+        let done = admin
+            .review_break_glass(locator::ReviewBreakGlassRequest {
+                access_id: review.access_id.clone(),
+                justified: true,
+                note: "ED record confirms an unconscious patient and a suspected overdose".into(),
+            })
+            .await
+            .context("reviewing the emergency access")?
+            .into_inner();
+        println!(
+            "  access {}: {} by {} at {} (\"{}\"), recorded in the ledger",
+            done.access_id, done.status, done.reviewed_by, done.reviewed_at, done.note
+        );
+    }
+
+    let report = admin
+        .access_report(locator::AccessReportRequest {
+            person_id: cast.person_id.into(),
+        })
+        .await
+        .context("reading the patient's access report")?
+        .into_inner();
+    println!(
+        "{}'s access report — every disclosure of their record, from the audit ledger ({} in all):",
+        cast.patient.name,
+        report.entries.len()
+    );
+    for e in &report.entries {
+        let from: Vec<String> = e
+            .sources
+            .iter()
+            .map(|s| format!("{} ({} resources)", s.tenant, s.released))
+            .collect();
+        let emergency = if e.break_glass {
+            format!(
+                "  ⚠ EMERGENCY ACCESS: \"{}\" (review: {})",
+                e.break_glass_reason, e.review
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "  {}  {} at {} for {}: from {}{emergency}  [ledger #{}]",
+            e.at,
+            e.practitioner_id,
+            e.requester_tenant,
+            e.purpose,
+            if from.is_empty() {
+                "nobody".to_owned()
+            } else {
+                from.join(", ")
+            },
+            e.ledger_seq
+        );
+    }
+    let status = admin
+        .ledger_status(locator::LedgerStatusRequest {})
+        .await
+        .context("reading the ledger's status")?
+        .into_inner();
+    println!(
+        "The ledger holds {} entries (head {}…), signed by the locator's key {}; check it with \
+         `continuum audit verify`.",
+        status.entries,
+        &status.head_hash[..status.head_hash.len().min(16)],
+        status.key_id
+    );
+    Ok(())
 }

@@ -8,7 +8,9 @@
 //!    mental-health records) and the specialist's next fetch shows it;
 //! 3. an emergency physician breaks the glass (ETREAT with a reason): the
 //!    shielded source appears, every resource from it labelled BTG;
-//! 4. where each disclosure is recorded (see `audit`).
+//! 4. where each disclosure is recorded (see `audit`);
+//! 5. the emergency access is reviewed, and the patient's access report is
+//!    read from the audit ledger.
 //!
 //! What is printed is read from the answers, never assumed: when the network
 //! does something else than the story expects, the story says so.
@@ -109,7 +111,10 @@ pub async fn tell(cast: &Cast<'_>) -> anyhow::Result<()> {
     heading("4. Where it is recorded");
     let disclosures =
         [&referral, &after_consent, &emergency].map(|f| f.response.disclosure_id.clone());
-    audit::show(cast, &disclosures).await
+    audit::show(cast, &disclosures).await?;
+
+    heading("5. The patient's access report");
+    audit::access_report(cast, &disclosures).await
 }
 
 fn heading(title: &str) {
