@@ -142,7 +142,7 @@ pub use error::LedgerError;
 pub use hash::{ENTRY_TAG, Hash, entry_hash};
 pub use key::{LedgerKey, PublicKey};
 pub use kind::{EntryKind, UnknownKind};
-pub use store::read_entries;
+pub use store::{find_entries, read_entries};
 pub use verdict::{Break, Broken, LinkBreak, Verified};
 pub use verify::{ChainVerifier, VerifyOptions, verify};
 pub use verify_stored::verify_stored;

@@ -3,7 +3,7 @@
 //! reading entries and checkpoints.
 
 use continuum_migrations::{NODE_APP_ROLE, TENANT_SETTING};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Order, Query};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement,
     TransactionOptions, TransactionTrait,
@@ -289,6 +289,43 @@ pub async fn read_entries(
     scope(&tx, chain).await?;
     let rows = entries(&tx, chain, from, u64::MAX >> 1, limit).await?;
     tx.commit().await?;
+    readable(rows)
+}
+
+/// The entries of `chain` whose kind starts with `kind_prefix` and whose
+/// body contains `fragment`, in order. Bodies are canonical JSON, so a
+/// field appears in one exact form (`"person_id":"…"`).
+pub async fn find_entries(
+    db: &DatabaseConnection,
+    chain: &Chain,
+    kind_prefix: &str,
+    fragment: &str,
+) -> Result<Vec<Entry>, LedgerError> {
+    let query = Query::select()
+        .columns(ENTRY_COLUMNS[1..].iter().copied())
+        .from(chain.tables().entries)
+        .and_where(Expr::col("chain").eq(chain.id()))
+        .and_where(Expr::col("kind").like(literal_like(kind_prefix, "", "%")))
+        .and_where(Expr::col("body").like(literal_like(fragment, "%", "%")))
+        .order_by("seq", Order::Asc)
+        .to_owned();
+    let tx = begin_read(db).await?;
+    scope(&tx, chain).await?;
+    let rows = tx.query_all(&query).await?;
+    tx.commit().await?;
+    readable(rows.iter().map(read_entry).collect())
+}
+
+/// A LIKE pattern matching `text` literally between `before` and `after`.
+fn literal_like(text: &str, before: &str, after: &str) -> LikeExpr {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    LikeExpr::new(format!("{before}{escaped}{after}")).escape('\\')
+}
+
+fn readable(rows: Vec<Row>) -> Result<Vec<Entry>, LedgerError> {
     rows.into_iter()
         .map(|row| {
             row.map_err(|(seq, problem)| {

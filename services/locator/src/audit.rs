@@ -134,13 +134,7 @@ impl Audit {
         let now = crate::directory::model::timestamp(self.env.clock.now());
         self.store
             .review_break_glass(access_id, justified, note, "operator", &now)
-            .await?;
-        self.store
-            .break_glass_items(false, None)
-            .await?
-            .into_iter()
-            .find(|item| item.access.id == access_id)
-            .ok_or_else(|| LocatorError::NotFound(format!("break-the-glass access `{access_id}`")))
+            .await
     }
 
     /// The ledger's head and its latest signed checkpoint.

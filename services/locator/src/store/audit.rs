@@ -3,10 +3,9 @@
 //! ledger entry.
 
 use continuum_ledger::payload::{self, BreakGlassReview};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use continuum_ledger::{Chain, find_entries};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 
 use super::DirectoryStore;
@@ -36,42 +35,24 @@ impl DirectoryStore {
         &self,
         person: &str,
     ) -> Result<Vec<LedgerDisclosure>, LocatorError> {
-        // Person ids are UUIDs; anything else could carry LIKE wildcards.
-        if person.is_empty()
-            || !person
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(LocatorError::InvalidArgument(format!(
-                "`{person}` is not a person id"
-            )));
+        if person.trim().is_empty() {
+            return Err(LocatorError::InvalidArgument("name the person".into()));
         }
         // Bodies are canonical JSON (sorted keys, no spaces), so the person
         // appears exactly like this in every entry about them.
-        let pattern = format!("%\"person_id\":\"{person}\"%");
-        let query = Query::select()
-            .columns(["seq", "recorded_at_ms", "body", "hash"].map(Alias::new))
-            .from(Alias::new("ledger_entries"))
-            .and_where(Expr::col(Alias::new("chain")).eq("locator"))
-            .and_where(Expr::col(Alias::new("kind")).like("disclosure.%"))
-            .and_where(Expr::col(Alias::new("body")).like(pattern))
-            .order_by(Alias::new("seq"), Order::Asc)
-            .to_owned();
-        let backend = self.db.get_database_backend();
-        let rows = self.db.query_all_raw(backend.build(&query)).await?;
-        let corrupt =
-            |e: &dyn std::fmt::Display| LocatorError::Corrupt(format!("ledger entry: {e}"));
-        rows.into_iter()
-            .map(|row| {
-                let seq: i64 = row.try_get("", "seq").map_err(|e| corrupt(&e))?;
-                let body: String = row.try_get("", "body").map_err(|e| corrupt(&e))?;
-                let hash: Vec<u8> = row.try_get("", "hash").map_err(|e| corrupt(&e))?;
+        let fragment = format!("\"person_id\":{}", serde_json::Value::from(person));
+        let entries = find_entries(&self.db, &Chain::Locator, "disclosure.", &fragment).await?;
+        entries
+            .into_iter()
+            .map(|entry| {
                 let disclosure: payload::Disclosure =
-                    serde_json::from_str(&body).map_err(|e| corrupt(&e))?;
+                    serde_json::from_str(&entry.body).map_err(|e| {
+                        LocatorError::Corrupt(format!("ledger entry {}: {e}", entry.seq))
+                    })?;
                 Ok(LedgerDisclosure {
-                    seq: u64::try_from(seq).unwrap_or_default(),
-                    hash: hex::encode(hash),
-                    recorded_at_ms: row.try_get("", "recorded_at_ms").map_err(|e| corrupt(&e))?,
+                    seq: entry.seq,
+                    hash: entry.hash.to_string(),
+                    recorded_at_ms: entry.recorded_at_ms,
                     disclosure,
                 })
             })
@@ -95,34 +76,44 @@ impl DirectoryStore {
         }
         let mut items = Vec::new();
         for access in find.all(&self.db).await? {
-            let under = disclosures::Entity::find()
-                .filter(disclosures::Column::PersonId.eq(&access.person_id))
-                .filter(disclosures::Column::RequesterTenant.eq(&access.requester_tenant))
-                .filter(disclosures::Column::PractitionerId.eq(&access.practitioner_id))
-                .filter(disclosures::Column::BreakGlass.eq(true))
-                .filter(disclosures::Column::At.gte(&access.opened_at))
-                .filter(disclosures::Column::At.lte(&access.expires_at))
-                .order_by_asc(disclosures::Column::At)
-                .all(&self.db)
-                .await?;
-            let ids: Vec<String> = under.into_iter().map(|d| d.id).collect();
-            let mut released = 0;
-            for source in disclosure_sources::Entity::find()
-                .filter(disclosure_sources::Column::DisclosureId.is_in(ids.clone()))
-                .all(&self.db)
-                .await?
-            {
-                released += serde_json::from_str::<Vec<String>>(&source.released)
-                    .map(|r| r.len())
-                    .unwrap_or_default();
-            }
-            items.push(BreakGlassItem {
-                access,
-                disclosure_ids: ids,
-                released,
-            });
+            items.push(self.break_glass_item(access).await?);
         }
         Ok(items)
+    }
+
+    /// An access with the disclosures made under it: the practitioner's
+    /// break-the-glass disclosures of that person within its window.
+    async fn break_glass_item(
+        &self,
+        access: break_glass_accesses::Model,
+    ) -> Result<BreakGlassItem, LocatorError> {
+        let ids: Vec<String> = disclosures::Entity::find()
+            .filter(disclosures::Column::PersonId.eq(&access.person_id))
+            .filter(disclosures::Column::RequesterTenant.eq(&access.requester_tenant))
+            .filter(disclosures::Column::PractitionerId.eq(&access.practitioner_id))
+            .filter(disclosures::Column::BreakGlass.eq(true))
+            .filter(disclosures::Column::At.gte(&access.opened_at))
+            .filter(disclosures::Column::At.lte(&access.expires_at))
+            .order_by_asc(disclosures::Column::At)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        let released = disclosure_sources::Entity::find()
+            .filter(disclosure_sources::Column::DisclosureId.is_in(ids.clone()))
+            .all(&self.db)
+            .await?
+            .iter()
+            .map(|source| {
+                serde_json::from_str::<Vec<String>>(&source.released).map_or(0, |r| r.len())
+            })
+            .sum();
+        Ok(BreakGlassItem {
+            access,
+            disclosure_ids: ids,
+            released,
+        })
     }
 
     /// Record a privacy officer's review of a break-the-glass access, in
@@ -134,7 +125,7 @@ impl DirectoryStore {
         note: &str,
         reviewer: &str,
         now: &str,
-    ) -> Result<break_glass_accesses::Model, LocatorError> {
+    ) -> Result<BreakGlassItem, LocatorError> {
         let (tx, mut chain) = self.write_audited().await?;
         let access = break_glass_accesses::Entity::find_by_id(access_id)
             .one(&tx)
@@ -170,6 +161,6 @@ impl DirectoryStore {
         active.review_note = Set(note.to_owned());
         let access = active.update(&tx).await?;
         tx.commit().await?;
-        Ok(access)
+        self.break_glass_item(access).await
     }
 }
