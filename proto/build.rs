@@ -6,6 +6,7 @@ use std::path::PathBuf;
 const PROTOS: &[&str] = &[
     "continuum/node/v1/clinical.proto",
     "continuum/node/v1/federation.proto",
+    "continuum/locator/v1/access_report.proto",
     "continuum/locator/v1/directory.proto",
     "continuum/locator/v1/network.proto",
     "continuum/locator/v1/registry.proto",

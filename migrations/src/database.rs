@@ -58,9 +58,13 @@ fn options(
         .sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(10));
     if is_sqlite(url) {
-        // WAL lets readers run beside the one writer; NORMAL sync in WAL
-        // mode loses no committed transaction on a process crash (a power
-        // loss may lose the last ones). 16 KiB pages hold a dozen ~1 KiB
+        // WAL lets readers run beside the one writer. FULL sync: a commit
+        // is on disk before it returns, so what a response reports (a
+        // disclosure and its audit-ledger entry, a stored resource) survives
+        // a power loss too, not only a crash (NORMAL would lose the last
+        // commits). Measured on this machine's disk: ~0.3 ms per commit,
+        // 3,400 small commits/s against 16,000 with NORMAL; writes are
+        // batched where volume is (imports, the feed). 16 KiB pages hold a dozen ~1 KiB
         // resources each (fewer B-tree splits on import); the page cache
         // is 8 MiB per pooled connection and the WAL is checkpointed every
         // 32 MiB, which measured best for bundle imports (README).
@@ -69,7 +73,7 @@ fn options(
             .max_connections(sqlite_connections)
             .map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
                     .page_size(16384)

@@ -14,6 +14,7 @@ use continuum_mesh::tls::{
 };
 use continuum_proto::locator::v1::HeartbeatRequest;
 use continuum_proto::locator::v1::network_client::NetworkClient;
+use continuum_proto::locator::v1::sharing_client::SharingClient;
 use rustls::client::ResolvesClientCert;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -212,6 +213,15 @@ impl TestNetwork {
         let verifier = ServerIdentityVerifier::new(&self.bundle(), Workload::Locator);
         let config = client_config(verifier, certificate).expect("client config");
         NetworkClient::new(channel(url, config).expect("channel"))
+    }
+
+    /// A client of the locator's sharing API presenting `credentials`: a
+    /// node calling the locator directly, as its own code would.
+    pub fn sharing_client(&self, credentials: Arc<WorkloadCredentials>) -> SharingClient<Channel> {
+        let verifier = ServerIdentityVerifier::new(&self.bundle(), Workload::Locator);
+        let certificate: Arc<dyn ResolvesClientCert> = credentials;
+        let config = client_config(verifier, Some(certificate)).expect("client config");
+        SharingClient::new(channel(&self.locator_url, config).expect("channel"))
     }
 
     /// The directory's events, as `continuum admin events` prints them.

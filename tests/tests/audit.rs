@@ -1,7 +1,7 @@
 //! The locator's audit ledger, through the real binary: `continuum audit
 //! verify` names the first entry where a stored ledger was edited, cut,
-//! extended or reordered. (That a disclosure the ledger cannot record is
-//! refused is tested with the brokered fetch, in `sharing.rs`.)
+//! extended or reordered; a change or disclosure the ledger cannot record
+//! is not made; the patient's access report.
 //!
 //! The tampering is done the way an attacker with the database file would:
 //! with SQLite itself (Python's sqlite3 module), dropping the append-only
@@ -175,10 +175,80 @@ fn verify_names_the_first_entry_that_was_altered_removed_added_or_moved() {
     refused_at(&verify(&cut, &key), count - 1, "");
 }
 
+#[test]
+fn a_directory_change_the_ledger_cannot_record_is_not_made() {
+    let network = TestNetwork::start(3600);
+    network.onboard("node-a", "https://127.0.0.1:7443", &["clinic-a"]);
+    let db = network.dir.path().join("locator/locator.db");
+    // The ledger stops taking entries (a full disk, a broken volume…).
+    sql(
+        &db,
+        "CREATE TRIGGER ledger_offline BEFORE INSERT ON ledger_entries \
+         BEGIN SELECT RAISE(ABORT, 'ledger volume offline'); END",
+    );
+    let attempts: [&[&str]; 3] = [
+        &["org", "create", "clinic-b", "--name", "Clinic B"],
+        &["node", "revoke", "node-a", "--reason", "stolen laptop"],
+        &[
+            "node",
+            "update",
+            "node-a",
+            "--endpoint",
+            "https://127.0.0.1:9443",
+        ],
+    ];
+    for attempt in attempts {
+        let refused = network.admin(attempt);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success(), "{attempt:?} was made");
+        assert!(
+            stderr.contains("the audit ledger cannot be written")
+                && stderr.contains("nothing was changed"),
+            "{attempt:?}: {stderr}"
+        );
+    }
+    sql(&db, "DROP TRIGGER ledger_offline");
+
+    // None of them happened, in the directory or in its event log.
+    let organizations = network.admin_ok(&["org", "list"]);
+    assert!(!organizations.contains("clinic-b"), "{organizations}");
+    let node = network.admin_ok(&["node", "show", "node-a"]);
+    assert!(
+        node.contains("pending") && node.contains("https://127.0.0.1:7443"),
+        "{node}"
+    );
+    let events = network.events();
+    assert!(!events.contains("node.revoked"), "{events}");
+    assert!(!events.contains("clinic-b"), "{events}");
+
+    // What did happen is in the ledger, saying which node it was about and
+    // which organizations it placed there.
+    let recorded = sql(
+        &db,
+        "SELECT body FROM ledger_entries WHERE kind = 'directory.change' ORDER BY seq",
+    );
+    let lines: Vec<&str> = recorded.lines().collect();
+    assert_eq!(lines.len(), 2, "{recorded}");
+    assert!(
+        lines[0].contains(r#""action":"organization.create""#)
+            && lines[0].contains(r#""organization":"clinic-a""#),
+        "{recorded}"
+    );
+    assert!(
+        lines[1].contains(r#""action":"node.create""#)
+            && lines[1].contains(r#""node":"node-a""#)
+            && lines[1].contains(r#""tenants":["clinic-a"]"#),
+        "{recorded}"
+    );
+}
+
 mod with_disclosures {
     use std::time::Duration;
 
-    use continuum_e2e::referral::Referral;
+    use continuum_e2e::network::{NetworkNode, enrolled_credentials};
+    use continuum_e2e::referral::{REGISTRAR, Referral};
+    use continuum_proto::locator::v1::{AccessReportEntry, AccessReportResponse};
+    use continuum_proto::node::v1::PatientAccessReportRequest;
     use tonic::Code;
 
     use super::{sql, verify};
@@ -222,6 +292,63 @@ mod with_disclosures {
             .network
             .admin_ok(&["access-report", &before.person_id]);
         assert!(report.contains("2 disclosure(s)"), "{report}");
+    }
+
+    #[tokio::test]
+    async fn the_requesting_node_records_what_it_received_before_anyone_sees_it() {
+        let referral = Referral::start().await;
+        let db = referral.hospital.dir.path().join("data/node.db");
+        let fetched = referral.fetch("TREAT").await.expect("fetch");
+        let receipts = sql(
+            &db,
+            "SELECT body FROM release_ledger WHERE chain = 'hospital-h' AND kind = 'receipt'",
+        );
+        assert_eq!(receipts.lines().count(), 1, "{receipts}");
+        for expected in [
+            format!(r#""disclosure_id":"{}""#, fetched.disclosure_id),
+            format!(r#""patient_id":"{}""#, referral.at_hospital),
+            r#""sources":["clinic-a"]"#.to_owned(),
+            r#""practitioner_id":"dr-lee""#.to_owned(),
+            r#""professional_id":"1234567893""#.to_owned(),
+            r#""purpose":"TREAT""#.to_owned(),
+        ] {
+            assert!(receipts.contains(&expected), "{expected} in {receipts}");
+        }
+        assert_eq!(
+            receipts.matches("Condition/").count()
+                + receipts.matches("Immunization/").count()
+                + receipts.matches("Patient/").count(),
+            fetched.resources.len(),
+            "each received resource: {receipts}"
+        );
+        assert!(!receipts.contains("Ada"), "no patient names: {receipts}");
+        assert!(!receipts.contains("diabetes"), "no content: {receipts}");
+
+        // The hospital's ledger stops taking entries: the clinician sees
+        // nothing, although the sources released (and recorded that).
+        sql(
+            &db,
+            "CREATE TRIGGER ledger_offline BEFORE INSERT ON release_ledger \
+             BEGIN SELECT RAISE(ABORT, 'ledger volume offline'); END",
+        );
+        let refused = referral.fetch("TREAT").await.expect_err("not shown");
+        assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+        assert!(
+            refused.message().contains(
+                "could not be recorded in this organization's audit ledger, so they are not shown"
+            ),
+            "{refused:?}"
+        );
+        sql(&db, "DROP TRIGGER ledger_offline");
+        referral
+            .fetch("TREAT")
+            .await
+            .expect("fetch once it is writable");
+        let receipts = sql(
+            &db,
+            "SELECT count(*) FROM release_ledger WHERE chain = 'hospital-h' AND kind = 'receipt'",
+        );
+        assert_eq!(receipts, "2");
     }
 
     #[tokio::test]
@@ -274,6 +401,185 @@ mod with_disclosures {
         referral.fetch("TREAT").await.expect("fetch after restart");
         let checked = verify(&db, &dir.join("ledger-key.pk8"));
         assert!(checked.status.success());
+    }
+
+    /// The access report as `tenant`'s front desk reads it for the patient.
+    async fn report_at(
+        referral: &Referral,
+        node: &NetworkNode,
+        tenant: &str,
+        patient: &str,
+    ) -> AccessReportResponse {
+        node.client_as(&referral.idp, tenant, REGISTRAR)
+            .await
+            .patient_access_report(PatientAccessReportRequest {
+                patient_id: patient.to_owned(),
+            })
+            .await
+            .expect("access report")
+            .into_inner()
+    }
+
+    fn named_sources(entry: &AccessReportEntry) -> Vec<(&str, u32)> {
+        entry
+            .sources
+            .iter()
+            .filter(|s| !s.withheld)
+            .map(|s| (s.tenant.as_str(), s.released))
+            .collect()
+    }
+
+    fn withheld(entry: &AccessReportEntry) -> u32 {
+        entry
+            .sources
+            .iter()
+            .filter(|s| s.withheld)
+            .map(|s| {
+                assert!(s.tenant.is_empty() && s.categories.is_empty(), "{s:?}");
+                s.released
+            })
+            .sum()
+    }
+
+    #[tokio::test]
+    async fn the_patients_own_organizations_read_the_report_but_not_where_else_they_are_cared_for()
+    {
+        let referral = Referral::start().await;
+        // Routine: the clinic releases; the program's shielded records stay.
+        let treat = referral.fetch("TREAT").await.expect("fetch");
+        // Emergency: the clinic and the program release.
+        referral
+            .fetch_as(true, "ETREAT", "unconscious, suspected overdose")
+            .await
+            .expect("break the glass");
+
+        // The hospital asked both times: it sees everything it was given.
+        let hospital = report_at(
+            &referral,
+            &referral.hospital,
+            "hospital-h",
+            &referral.at_hospital,
+        )
+        .await;
+        assert_eq!(hospital.person_id, treat.person_id);
+        let [routine, emergency] = hospital.entries.as_slice() else {
+            panic!("two disclosures: {hospital:?}");
+        };
+        assert!(!routine.requester_withheld && !routine.break_glass);
+        assert_eq!(
+            (
+                routine.requester_tenant.as_str(),
+                routine.practitioner_id.as_str(),
+                routine.practitioner_name.as_str(),
+                routine.practitioner_professional_id.as_str(),
+                routine.practitioner_role.as_str()
+            ),
+            (
+                "hospital-h",
+                "dr-lee",
+                "Dr. Ana Lee",
+                "1234567893",
+                "clinician"
+            ),
+            "{routine:?}"
+        );
+        assert_eq!(named_sources(routine), [("clinic-a", 4)]);
+        assert!(emergency.break_glass && emergency.review == "open");
+        assert_eq!(
+            emergency.break_glass_reason,
+            "unconscious, suspected overdose"
+        );
+        let mut both = named_sources(emergency);
+        both.sort_unstable();
+        assert_eq!(both.len(), 2, "{emergency:?}");
+        assert_eq!((both[0].0, both[1].0), ("clinic-a", "program-c"));
+        assert_eq!(withheld(emergency), 0);
+
+        // The clinic released both times: it sees who asked and its own
+        // part, never that the program released too.
+        let clinic = report_at(&referral, &referral.saas, "clinic-a", &referral.at_clinic).await;
+        assert_eq!(clinic.person_id, treat.person_id);
+        assert_eq!(clinic.entries.len(), 2);
+        for entry in &clinic.entries {
+            assert_eq!(entry.requester_tenant, "hospital-h", "{entry:?}");
+            assert_eq!(named_sources(entry).first().map(|s| s.0), Some("clinic-a"));
+        }
+        assert_eq!(withheld(&clinic.entries[0]), 0);
+        assert!(
+            withheld(&clinic.entries[1]) > 0,
+            "the program's part, unnamed"
+        );
+        assert_eq!(
+            clinic.entries[1].break_glass_reason,
+            "unconscious, suspected overdose"
+        );
+        assert!(!format!("{clinic:?}").contains("program-c"), "{clinic:?}");
+
+        // The program released only in the emergency: of the routine
+        // disclosure it learns only that one happened.
+        let program = report_at(&referral, &referral.saas, "program-c", &referral.at_program).await;
+        let [routine, emergency] = program.entries.as_slice() else {
+            panic!("two disclosures: {program:?}");
+        };
+        assert!(routine.requester_withheld, "{routine:?}");
+        assert!(
+            routine.requester_tenant.is_empty()
+                && routine.practitioner_id.is_empty()
+                && routine.practitioner_name.is_empty(),
+            "{routine:?}"
+        );
+        assert_eq!(routine.purpose, "TREAT");
+        assert_eq!(withheld(routine), 4);
+        assert!(named_sources(routine).is_empty());
+        assert_eq!(emergency.requester_tenant, "hospital-h");
+        assert_eq!(
+            named_sources(emergency).first().map(|s| s.0),
+            Some("program-c")
+        );
+        assert!(!format!("{program:?}").contains("clinic-a"), "{program:?}");
+
+        // Who may not read it: a person with no role there; a patient the
+        // tenant does not have.
+        let refused = referral
+            .saas
+            .client_as(&referral.idp, "clinic-a", "no-roles")
+            .await
+            .patient_access_report(PatientAccessReportRequest {
+                patient_id: referral.at_clinic.clone(),
+            })
+            .await
+            .expect_err("no role");
+        assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+        let unknown = referral
+            .saas
+            .client_as(&referral.idp, "clinic-a", REGISTRAR)
+            .await
+            .patient_access_report(PatientAccessReportRequest {
+                patient_id: referral.at_program.clone(),
+            })
+            .await
+            .expect_err("another tenant's patient");
+        assert_eq!(unknown.code(), Code::NotFound, "{unknown:?}");
+
+        // A node calling the locator itself for a tenant it does not host is
+        // refused, and the refusal recorded.
+        let saas = enrolled_credentials(&referral.saas.tls_dir());
+        let foreign = referral
+            .network
+            .sharing_client(saas)
+            .access_report(continuum_proto::locator::v1::PatientAccessReportRequest {
+                tenant: "hospital-h".into(),
+                local_id: referral.at_hospital.clone(),
+            })
+            .await
+            .expect_err("not its tenant");
+        assert_eq!(foreign.code(), Code::PermissionDenied, "{foreign:?}");
+        assert!(
+            referral
+                .network
+                .events()
+                .contains("audit.access_report.refused"),
+        );
     }
 
     #[tokio::test]

@@ -54,8 +54,14 @@ impl Role {
                 RecordConsent,
                 FetchOutsideRecords,
                 ReadDisclosures,
+                ReadAccessReports,
             ],
-            Role::Registrar => &[FindPatients, RegisterPatients, RecordConsent],
+            Role::Registrar => &[
+                FindPatients,
+                RegisterPatients,
+                RecordConsent,
+                ReadAccessReports,
+            ],
             Role::Integration => &[
                 FindPatients,
                 RegisterPatients,
@@ -116,6 +122,8 @@ pub enum Permission {
     FetchOutsideRecords,
     BreakTheGlass,
     ReadDisclosures,
+    /// Read a patient's access report for them (who saw their records).
+    ReadAccessReports,
 }
 
 impl Permission {
@@ -131,6 +139,7 @@ impl Permission {
             Permission::FetchOutsideRecords => "fetch records from other organizations",
             Permission::BreakTheGlass => "break the glass",
             Permission::ReadDisclosures => "read the disclosure records",
+            Permission::ReadAccessReports => "read a patient's access report",
         }
     }
 

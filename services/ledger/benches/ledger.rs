@@ -64,6 +64,8 @@ fn disclosure(n: u64) -> Disclosure {
             tenant: "riverside-hospital".into(),
             practitioner_id: "3f9a1c2e-7b4d-4e8f-a1b2-c3d4e5f60718".into(),
             role: "physician".into(),
+            name: String::new(),
+            professional_id: String::new(),
         },
         purpose: "TREAT".into(),
         break_glass_reason: None,

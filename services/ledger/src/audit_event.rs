@@ -18,9 +18,10 @@
 //! | `disclosure.break-glass` | DCM 110106 Export | ISO 21089 `disclose` | `R` | as permit |
 //! | `disclosure.deny` | DCM 110106 Export | ISO 21089 `disclose` | `R` | `4` (access denied) |
 //! | `release` | DCM 110106 Export | ISO 21089 `disclose` | `R` | `0` |
+//! | `receipt` | DCM 110107 Import | ISO 21089 `disclose` | `C` | `0` |
 //! | `consent.change` | DCM 110110 Patient Record | ISO 21089 `originate` (version 1) or `amend` | `C` or `U` | `0` |
 //! | `consent.policy` | DCM 110113 Security Alert | DCM 110129 Security Configuration | `U` | `0` |
-//! | `directory.change` | DCM 110113 Security Alert | DCM 110129 (certificates) or 110128 Network Configuration | `C` (onboard, add, issue) or `U` | `0` |
+//! | `directory.change` | DCM 110113 Security Alert | DCM 110129 (a certificate issued) or 110128 Network Configuration | `C` (`*.create`, `node.enroll`, `node.renew`) or `U` | `0` |
 //! | `mpi.link` | DCM 110110 Patient Record | ISO 21089 `link` or `unlink` | `U` | `0` |
 //! | `break-glass.review` | DCM 110113 Security Alert | — | `E` | `0` |
 //!
@@ -40,6 +41,14 @@
 //! the glass adds the purpose of use `BTG` (v3 ActReason) to the stated one
 //! (`ETREAT`), on the event and on the practitioner: HL7 defines `BTG` as a
 //! purpose of use, in ActReason, not a security label of ActCode.
+//!
+//! A node's `receipt` is the other end, BALP's "privacy disclosure at the
+//! recipient": an Import recorded by the requesting tenant, with the
+//! practitioner, the tenant as Destination Role ID, the recording system
+//! (DCM 110150 Application), each organization the records came from as
+//! DCM 110153 Source Role ID, the tenant's patient, the disclosure and
+//! each received resource. Its `disclosure` identifier is the same as at
+//! the locator and at every source.
 //!
 //! Every event carries its ledger position: `id` is `<chain>-<seq>` (or,
 //! if that is not a valid FHIR id, the entry hash in hex), and an entity
@@ -68,7 +77,7 @@ use crate::entry::Entry;
 use crate::kind::EntryKind;
 use crate::payload::{
     BreakGlassReview, ConsentChange, ConsentPolicyChange, Decision, DirectoryChange, Disclosure,
-    MpiLinkChange, Record, Release, Requester,
+    MpiLinkChange, Receipt, Record, Release, Requester,
 };
 
 const DICOM: &str = "http://dicom.nema.org/resources/ontology/DCM";
@@ -143,6 +152,7 @@ pub fn to_audit_event(
         | EntryKind::DisclosureDeny
         | EntryKind::DisclosureBreakGlass => disclosure(&body(entry, kind)?, kind, source),
         EntryKind::Release => release(&body(entry, kind)?, chain, source),
+        EntryKind::Receipt => receipt(&body(entry, kind)?, chain, source),
         EntryKind::ConsentChange => consent_change(&body(entry, kind)?, source),
         EntryKind::ConsentPolicy => consent_policy(&body(entry, kind)?, source),
         EntryKind::DirectoryChange => directory_change(&body(entry, kind)?, source),
@@ -312,6 +322,40 @@ fn release(r: &Release, chain: &str, source: &AuditSource) -> Event {
     event
 }
 
+/// What a node's tenant (the chain) received: BALP's privacy disclosure at
+/// the recipient, an Import whose source agents are the organizations the
+/// records came from and whose destination is the tenant.
+fn receipt(r: &Receipt, chain: &str, source: &AuditSource) -> Event {
+    let mut event = Event::new(coding(DICOM, "110107", "Import"), "C");
+    event.subtypes.push(coding(
+        LIFECYCLE,
+        "disclose",
+        "Disclose Record Lifecycle Event",
+    ));
+    event.purposes = purposes(&r.purpose, r.break_glass);
+    event.agents = vec![
+        practitioner(&r.requester, &event.purposes),
+        organization_agent(chain, recipient_type()),
+        application_agent(source, false),
+    ];
+    event.agents.extend(
+        r.sources
+            .iter()
+            .map(|tenant| organization_agent(tenant, sender_type())),
+    );
+    let what = scoped_reference("Patient", chain, "patient", &r.patient_id);
+    event.entities.push(patient_entity(what));
+    event
+        .entities
+        .push(disclosure_entity(&r.disclosure_id, &r.categories));
+    event.entities.extend(
+        r.received
+            .iter()
+            .map(|reference| resource_entity(reference)),
+    );
+    event
+}
+
 fn consent_change(c: &ConsentChange, source: &AuditSource) -> Event {
     let (action, lifecycle) = if c.version <= 1 {
         (
@@ -370,25 +414,29 @@ fn consent_policy(p: &ConsentPolicyChange, source: &AuditSource) -> Event {
 }
 
 fn directory_change(d: &DirectoryChange, source: &AuditSource) -> Event {
-    let creates =
-        d.action == "onboard" || d.action.ends_with(".add") || d.action.ends_with(".issue");
+    let creates = [".create", ".enroll", ".renew"]
+        .iter()
+        .any(|suffix| d.action.ends_with(suffix));
     let mut event = Event::new(security_alert(), if creates { "C" } else { "U" });
-    event
-        .subtypes
-        .push(if d.action.starts_with("certificate.") {
-            coding(DICOM, "110129", "Security Configuration")
-        } else {
-            coding(DICOM, "110128", "Network Configuration")
-        });
+    event.subtypes.push(if d.certificate_serial.is_some() {
+        coding(DICOM, "110129", "Security Configuration")
+    } else {
+        coding(DICOM, "110128", "Network Configuration")
+    });
     event
         .subtypes
         .push(coding("urn:continuum:directory-action", &d.action, ""));
     event.agents = vec![actor_agent(&d.actor), application_agent(source, false)];
-    event.entities.push(json!({
-        "what": {"type": "Organization", "identifier": identifier(ORGANIZATION_SYSTEM, &d.organization)},
-        "type": coding(RESOURCE_TYPES, "Organization", ""),
-        "role": coding(OBJECT_ROLE, "5", "Master file"),
-    }));
+    let organizations = std::iter::once(&d.organization)
+        .chain(&d.tenants)
+        .filter(|id| !id.is_empty());
+    for organization in organizations {
+        event.entities.push(json!({
+            "what": {"type": "Organization", "identifier": identifier(ORGANIZATION_SYSTEM, organization)},
+            "type": coding(RESOURCE_TYPES, "Organization", ""),
+            "role": coding(OBJECT_ROLE, "5", "Master file"),
+        }));
+    }
     if let Some(node) = &d.node {
         event.entities.push(json!({
             "what": {"type": "Device", "identifier": identifier(NODE_SYSTEM, node)},
@@ -491,26 +539,44 @@ fn purpose_display(code: &str) -> &'static str {
     }
 }
 
-/// The user who asked (BALP's user agent). The payload names the
-/// practitioner by the subject their organization's identity provider
-/// vouched for; it holds neither their name nor an NPI.
+/// The user who asked (BALP's user agent): the subject their
+/// organization's identity provider vouched for, with their name and
+/// professional identifier (e.g. the NPI) when the entry has them.
 fn practitioner(requester: &Requester, purposes: &[Value]) -> Value {
     let roles: Vec<Value> = Some(requester.role.as_str())
         .filter(|role| !role.is_empty())
         .map(|role| concept(ROLE_SYSTEM, role, ""))
         .into_iter()
         .collect();
-    json!({
+    let mut who = scoped_reference(
+        "Practitioner",
+        &requester.tenant,
+        "practitioner",
+        &requester.practitioner_id,
+    );
+    if !requester.name.is_empty() {
+        who["display"] = json!(requester.name);
+    }
+    let mut agent = json!({
         "type": concept(PARTICIPATION, "IRCP", "information recipient"),
         "role": roles,
-        "who": scoped_reference("Practitioner", &requester.tenant, "practitioner", &requester.practitioner_id),
+        "who": who,
         "requestor": true,
         "purposeOfUse": purposes,
-    })
+    });
+    if !requester.professional_id.is_empty() {
+        agent["altId"] = json!(requester.professional_id);
+    }
+    agent
 }
 
 fn recipient_type() -> Value {
     concept(DICOM, "110152", "Destination Role ID")
+}
+
+/// An organization records came from, at the recipient (BALP: Source Role ID).
+fn sender_type() -> Value {
+    concept(DICOM, "110153", "Source Role ID")
 }
 
 fn custodian_type() -> Value {

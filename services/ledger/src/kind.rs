@@ -27,10 +27,13 @@ pub enum EntryKind {
     BreakGlassReview,
     /// A node released records of one of its tenants (the node's ledger).
     Release,
+    /// One of a node's tenants received records from other organizations
+    /// (the node's ledger: the recipient's side of a disclosure).
+    Receipt,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 9] = [
+    pub const ALL: [EntryKind; 10] = [
         EntryKind::DisclosurePermit,
         EntryKind::DisclosureDeny,
         EntryKind::DisclosureBreakGlass,
@@ -40,6 +43,7 @@ impl EntryKind {
         EntryKind::MpiLink,
         EntryKind::BreakGlassReview,
         EntryKind::Release,
+        EntryKind::Receipt,
     ];
 
     /// The stored code.
@@ -54,6 +58,7 @@ impl EntryKind {
             EntryKind::MpiLink => "mpi.link",
             EntryKind::BreakGlassReview => "break-glass.review",
             EntryKind::Release => "release",
+            EntryKind::Receipt => "receipt",
         }
     }
 }

@@ -17,11 +17,19 @@ pub trait Record: Serialize {
 
 /// Who asked: the organization, and the practitioner its identity provider
 /// vouched for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Requester {
     pub tenant: String,
+    /// The subject at the organization's identity provider.
     pub practitioner_id: String,
     pub role: String,
+    /// The practitioner's name, as the provider gave it. (A member of the
+    /// workforce acting in that role; patients are never named.)
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// A professional identifier (e.g. the NPI), when the provider gives one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub professional_id: String,
 }
 
 /// The decision for one holding organization.
@@ -114,13 +122,18 @@ impl Record for ConsentPolicyChange {
     }
 }
 
-/// A change to the network directory.
+/// A change to the network directory, or a refusal by it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectoryChange {
-    /// `onboard`, `node.add`, `certificate.issue`, `certificate.revoke`, …
+    /// `organization.create`, `organization.suspended`, `node.create`,
+    /// `node.enroll`, `node.renew`, `node.revoked`, `node.enroll.refused`, …
     pub action: String,
+    /// The organization changed; empty when the change is a node's.
     pub organization: String,
     pub node: Option<String>,
+    /// The organizations a node change placed on the node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tenants: Vec<String>,
     /// Serial number of the certificate issued or revoked, in hex.
     pub certificate_serial: Option<String>,
     pub actor: String,
@@ -179,6 +192,9 @@ pub struct Release {
     pub requester: Requester,
     pub purpose: String,
     pub break_glass: bool,
+    /// The reason the requester stated for breaking the glass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub break_glass_reason: Option<String>,
     /// `Type/id/_history/n` of each released version.
     pub released: Vec<String>,
     pub categories: Vec<String>,
@@ -187,6 +203,36 @@ pub struct Release {
 impl Record for Release {
     fn kind(&self) -> EntryKind {
         EntryKind::Release
+    }
+}
+
+/// What one of a node's tenants received of a patient's records from other
+/// organizations, through the locator: the recipient's side of a
+/// disclosure, in the receiving tenant's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The locator's disclosure id: joins this entry to the locator's and
+    /// to each source's `release`.
+    pub disclosure_id: String,
+    /// The patient's local id at the receiving tenant.
+    pub patient_id: String,
+    /// The tenant's own practitioner who asked.
+    pub requester: Requester,
+    pub purpose: String,
+    pub break_glass: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub break_glass_reason: Option<String>,
+    /// The organizations the records came from.
+    pub sources: Vec<String>,
+    /// `Type/id` of each resource received, as its source identifies it.
+    pub received: Vec<String>,
+    /// Sensitivity labels among what was received.
+    pub categories: Vec<String>,
+}
+
+impl Record for Receipt {
+    fn kind(&self) -> EntryKind {
+        EntryKind::Receipt
     }
 }
 
@@ -202,6 +248,8 @@ mod tests {
                 tenant: "hospital".into(),
                 practitioner_id: "pr-1".into(),
                 role: "physician".into(),
+                name: String::new(),
+                professional_id: String::new(),
             },
             purpose: "TREAT".into(),
             break_glass_reason: reason.map(str::to_owned),

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use continuum_ledger::payload::{
     BreakGlassReview, ConsentChange, ConsentPolicyChange, Decision, DirectoryChange, Disclosure,
-    MpiLinkChange, Record, Release, Requester, SourceDecision,
+    MpiLinkChange, Receipt, Record, Release, Requester, SourceDecision,
 };
 use continuum_ledger::{
     AuditEventError, AuditSource, Entry, EntryKind, Hash, VerifyOptions, entry_hash,
@@ -80,6 +80,8 @@ fn requester() -> Requester {
         tenant: "riverside-hospital".into(),
         practitioner_id: "pr-3f9a1c".into(),
         role: "emergency-access".into(),
+        name: "Dr. Chidi Okafor".into(),
+        professional_id: "1245319599".into(),
     }
 }
 
@@ -134,6 +136,7 @@ fn release(break_glass: bool) -> Release {
         requester: requester(),
         purpose: if break_glass { "ETREAT" } else { "TREAT" }.into(),
         break_glass,
+        break_glass_reason: break_glass.then(|| BREAK_GLASS_REASON.into()),
         released: vec![
             "MedicationStatement/ms-71/_history/3".into(),
             "Condition/c-12/_history/1".into(),
@@ -163,10 +166,20 @@ fn policy() -> ConsentPolicyChange {
 }
 
 fn directory(action: &str, serial: Option<&str>) -> DirectoryChange {
+    let organization_change = action.starts_with("organization.");
     DirectoryChange {
         action: action.into(),
-        organization: "northside-clinic".into(),
-        node: Some("node-north-1".into()),
+        organization: if organization_change {
+            "northside-clinic".into()
+        } else {
+            String::new()
+        },
+        node: (!organization_change).then(|| "node-north-1".into()),
+        tenants: if action == "node.create" {
+            vec!["northside-clinic".into(), "eastside-clinic".into()]
+        } else {
+            Vec::new()
+        },
         certificate_serial: serial.map(str::to_owned),
         actor: "op-admin".into(),
     }
@@ -207,9 +220,9 @@ fn locator_chain() -> anyhow::Result<TestChain> {
     chain.record(&consent(1, true))?;
     chain.record(&consent(2, false))?;
     chain.record(&policy())?;
-    chain.record(&directory("onboard", None))?;
-    chain.record(&directory("certificate.issue", Some("4f1a09c3d2")))?;
-    chain.record(&directory("certificate.revoke", Some("4f1a09c3d2")))?;
+    chain.record(&directory("organization.create", None))?;
+    chain.record(&directory("node.enroll", Some("4f1a09c3d2")))?;
+    chain.record(&directory("node.create", None))?;
     chain.record(&mpi("link", None))?;
     chain.record(&mpi("unlink", Some("op-mpi")))?;
     chain.record(&review("unjustified"))?;
@@ -220,6 +233,23 @@ fn node_chain() -> anyhow::Result<TestChain> {
     let mut chain = TestChain::new("northside-clinic");
     chain.record(&release(true))?;
     chain.record(&release(false))?;
+    Ok(chain)
+}
+
+/// The hospital's chain: what its emergency physician received.
+fn hospital_chain() -> anyhow::Result<TestChain> {
+    let mut chain = TestChain::new("riverside-hospital");
+    chain.record(&Receipt {
+        disclosure_id: "d-bg-0001".into(),
+        patient_id: "h-2231".into(),
+        requester: requester(),
+        purpose: "ETREAT".into(),
+        break_glass: true,
+        break_glass_reason: Some(BREAK_GLASS_REASON.into()),
+        sources: vec!["northside-clinic".into()],
+        received: vec!["MedicationStatement/ms-71".into(), "Condition/c-12".into()],
+        categories: vec!["ETH".into()],
+    })?;
     Ok(chain)
 }
 
@@ -556,6 +586,9 @@ fn a_nodes_release_is_an_export_by_its_tenant_with_versioned_references() -> any
 
     let routine = to_audit_event(&chain.record(&release(false))?, &chain.id, &node())?;
     assert_eq!(concept_codes(&routine["purposeOfEvent"]), ["TREAT"]);
+    let user = agents(&routine, "IRCP")[0];
+    assert_eq!(user["who"]["display"], "Dr. Chidi Okafor");
+    assert_eq!(user["altId"], "1245319599", "the NPI");
     Ok(())
 }
 
@@ -567,9 +600,9 @@ fn each_other_kind_maps_to_its_audit_pattern() -> anyhow::Result<()> {
         (5, "110110", &["originate"], "C", "0"),
         (6, "110110", &["amend"], "U", "0"),
         (7, "110113", &["110129"], "U", "0"),
-        (8, "110113", &["110128", "onboard"], "C", "0"),
-        (9, "110113", &["110129", "certificate.issue"], "C", "0"),
-        (10, "110113", &["110129", "certificate.revoke"], "U", "0"),
+        (8, "110113", &["110128", "organization.create"], "C", "0"),
+        (9, "110113", &["110129", "node.enroll"], "C", "0"),
+        (10, "110113", &["110128", "node.create"], "C", "0"),
         (11, "110110", &["link"], "U", "0"),
         (12, "110110", &["unlink"], "U", "0"),
         (13, "110113", &[], "E", "0"),
@@ -634,10 +667,21 @@ fn each_other_kind_maps_to_its_audit_pattern() -> anyhow::Result<()> {
         entity_by_system(&certificate, "urn:continuum:certificate-serial").expect("certificate");
     assert_eq!(serial["what"]["identifier"]["value"], "4f1a09c3d2");
     assert_eq!(
-        entities(&certificate, "5").len(),
-        2,
-        "organization and node"
+        entities(&certificate, "5")
+            .iter()
+            .map(|e| e["what"]["type"].as_str().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        ["Device"],
+        "the node only: an enrollment changes no organization"
     );
+
+    let placed = event(10)?;
+    let hosted: Vec<String> = entities(&placed, "5")
+        .iter()
+        .filter(|e| e["what"]["type"] == "Organization")
+        .map(|e| identifier(&e["what"]).1)
+        .collect();
+    assert_eq!(hosted, ["northside-clinic", "eastside-clinic"]);
 
     let reviewed = event(13)?;
     assert_eq!(
@@ -650,8 +694,54 @@ fn each_other_kind_maps_to_its_audit_pattern() -> anyhow::Result<()> {
 }
 
 #[test]
+fn a_receipt_at_the_requesting_node_is_an_import_from_the_sources() -> anyhow::Result<()> {
+    let chain = hospital_chain()?;
+    let event = to_audit_event(&chain.entries[0], &chain.id, &node())?;
+    assert_eq!(event["type"]["code"], "110107", "Import");
+    assert_eq!(event["action"], "C");
+    assert_eq!(concept_codes(&event["purposeOfEvent"]), ["ETREAT", "BTG"]);
+    let user = agents(&event, "IRCP")[0];
+    assert_eq!(user["requestor"], true);
+    assert_eq!(user["who"]["display"], "Dr. Chidi Okafor");
+    let destination = agents(&event, "110152");
+    assert_eq!(
+        identifier(&destination[0]["who"]),
+        (
+            "urn:continuum:organization".into(),
+            "riverside-hospital".into()
+        )
+    );
+    let senders: Vec<(String, String)> = agents(&event, "110153")
+        .iter()
+        .map(|a| identifier(&a["who"]))
+        .collect();
+    assert_eq!(
+        senders,
+        [(
+            "urn:continuum:organization".into(),
+            "northside-clinic".into()
+        )]
+    );
+    let patient = entities(&event, "1")[0];
+    assert_eq!(
+        identifier(&patient["what"]),
+        (
+            "urn:continuum:organization:riverside-hospital:patient".into(),
+            "h-2231".into()
+        )
+    );
+    let disclosed = entity_by_system(&event, "urn:continuum:disclosure").expect("disclosure");
+    assert_eq!(
+        disclosed["what"]["identifier"]["value"], "d-bg-0001",
+        "joins the recipient's event to the locator's and the source's"
+    );
+    assert_eq!(entities(&event, "4").len(), 2, "each received resource");
+    Ok(())
+}
+
+#[test]
 fn every_event_carries_its_ledger_position_for_checking_against_the_chain() -> anyhow::Result<()> {
-    for chain in [locator_chain()?, node_chain()?] {
+    for chain in [locator_chain()?, node_chain()?, hospital_chain()?] {
         let verified = verify(
             &chain.id,
             chain.entries.clone(),
@@ -715,7 +805,9 @@ fn every_event_carries_its_ledger_position_for_checking_against_the_chain() -> a
 fn nothing_beyond_ids_and_categories_leaves_the_ledger() -> anyhow::Result<()> {
     let locator_events = to_audit_bundle(&locator_chain()?.entries, "locator", &locator())?;
     let node_events = to_audit_bundle(&node_chain()?.entries, "northside-clinic", &node())?;
-    for bundle in [locator_events, node_events] {
+    let hospital_events =
+        to_audit_bundle(&hospital_chain()?.entries, "riverside-hospital", &node())?;
+    for bundle in [locator_events, node_events, hospital_events] {
         let text = serde_json::to_string(&bundle)?;
         for secret in [
             BREAK_GLASS_REASON,
@@ -813,6 +905,7 @@ fn the_export_validates_with_an_independent_fhir_validator() -> anyhow::Result<(
     let dir = tempfile::tempdir()?;
     let locator_chain = locator_chain()?;
     let node_chain = node_chain()?;
+    let hospital_chain = hospital_chain()?;
     let bundles = [
         (
             "locator.json",
@@ -821,6 +914,10 @@ fn the_export_validates_with_an_independent_fhir_validator() -> anyhow::Result<(
         (
             "node.json",
             to_audit_bundle(&node_chain.entries, "northside-clinic", &node())?,
+        ),
+        (
+            "hospital.json",
+            to_audit_bundle(&hospital_chain.entries, "riverside-hospital", &node())?,
         ),
     ];
     let mut files = Vec::new();
@@ -836,8 +933,9 @@ fn the_export_validates_with_an_independent_fhir_validator() -> anyhow::Result<(
         "the independent validator refused our AuditEvents:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // The Bundle and each of its events, for both files.
-    let events = locator_chain.entries.len() + node_chain.entries.len();
+    // The Bundle and each of its events, for each file.
+    let events =
+        locator_chain.entries.len() + node_chain.entries.len() + hospital_chain.entries.len();
     let counted: usize = stdout
         .lines()
         .filter_map(|l| {
@@ -848,6 +946,6 @@ fn the_export_validates_with_an_independent_fhir_validator() -> anyhow::Result<(
                 .ok()
         })
         .sum();
-    assert_eq!(counted, events + 2, "{stdout}");
+    assert_eq!(counted, events + bundles.len(), "{stdout}");
     Ok(())
 }

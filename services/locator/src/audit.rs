@@ -7,24 +7,119 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use continuum_ledger::{Checkpoint, LedgerKey};
+use continuum_ledger::{Checkpoint, LedgerKey, payload};
 use continuum_mesh::clock::Environment;
 use continuum_mesh::serve::Shutdown;
 
 use crate::LocatorError;
+use crate::directory::{AuthorizedNode, Directory};
 use crate::store::{BreakGlassItem, DirectoryStore, LedgerDisclosure};
 
-/// One disclosure in a person's access report.
+/// Who reads a person's access report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader<'a> {
+    /// A network operator: everything the ledger holds.
+    Operator,
+    /// One of the patient's own organizations, asking for the patient.
+    Organization(&'a str),
+}
+
+/// One disclosure in a person's access report, as its reader may see it.
 #[derive(Debug, Clone)]
 pub struct ReportedDisclosure {
-    pub entry: LedgerDisclosure,
-    /// For an emergency access: its review (`open`, `justified`, `unjustified`).
-    pub review: Option<String>,
+    pub seq: u64,
+    pub hash: String,
+    pub recorded_at_ms: i64,
+    pub disclosure_id: String,
+    pub purpose: String,
+    /// Who asked; `None` when withheld from the reader.
+    pub requester: Option<payload::Requester>,
+    /// Set when the glass was broken.
+    pub break_glass: Option<EmergencyAccess>,
+    /// The organizations that released something. Those not named to the
+    /// reader are taken together in one source with no name.
+    pub sources: Vec<ReportedSource>,
+}
+
+/// A break-the-glass access in the report.
+#[derive(Debug, Clone)]
+pub struct EmergencyAccess {
+    /// The stated reason; `None` when withheld from the reader.
+    pub reason: Option<String>,
+    /// `open`, `justified` or `unjustified`.
+    pub review: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedSource {
+    /// `None`: organizations not named to the reader.
+    pub tenant: Option<String>,
+    pub released: usize,
+    pub categories: Vec<String>,
+}
+
+impl ReportedDisclosure {
+    /// The disclosure as `reader` may see it. An organization sees the whole
+    /// of a disclosure it asked for (it received all of it) and, of one it
+    /// released to, who asked and its own part. Of a disclosure it took no
+    /// part in, it sees when, why and how much, but no organization or
+    /// practitioner: naming them would tell it where else the patient is
+    /// cared for, which the patient's consent may not allow.
+    fn new(entry: LedgerDisclosure, review: Option<String>, reader: Reader<'_>) -> Self {
+        let d = entry.disclosure;
+        let released: Vec<&payload::SourceDecision> = d
+            .sources
+            .iter()
+            .filter(|s| !s.released.is_empty())
+            .collect();
+        // The reader asked (or is an operator): it may see everything.
+        let asked = match reader {
+            Reader::Operator => true,
+            Reader::Organization(tenant) => d.requester.tenant == tenant,
+        };
+        let named_source = |source: &str| asked || reader == Reader::Organization(source);
+        let party = asked || released.iter().any(|s| named_source(&s.tenant));
+        let mut sources: Vec<ReportedSource> = released
+            .iter()
+            .filter(|s| named_source(&s.tenant))
+            .map(|s| ReportedSource {
+                tenant: Some(s.tenant.clone()),
+                released: s.released.len(),
+                categories: s.categories.clone(),
+            })
+            .collect();
+        let withheld: usize = released
+            .iter()
+            .filter(|s| !named_source(&s.tenant))
+            .map(|s| s.released.len())
+            .sum();
+        if withheld > 0 {
+            sources.push(ReportedSource {
+                tenant: None,
+                released: withheld,
+                categories: Vec::new(),
+            });
+        }
+        ReportedDisclosure {
+            seq: entry.seq,
+            hash: entry.hash,
+            recorded_at_ms: entry.recorded_at_ms,
+            disclosure_id: d.disclosure_id,
+            purpose: d.purpose,
+            break_glass: d.break_glass_reason.map(|reason| EmergencyAccess {
+                reason: party.then_some(reason),
+                review: review.unwrap_or_else(|| "open".to_owned()),
+            }),
+            requester: party.then_some(d.requester),
+            sources,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Audit {
     store: DirectoryStore,
+    directory: Directory,
     key: Arc<LedgerKey>,
     env: Environment,
 }
@@ -33,6 +128,7 @@ impl Audit {
     /// Load the signing key at `key_path`, making it on first start.
     pub fn open(
         store: DirectoryStore,
+        directory: Directory,
         key_path: &Path,
         env: Environment,
     ) -> Result<Audit, LocatorError> {
@@ -52,6 +148,7 @@ impl Audit {
         })?;
         Ok(Audit {
             store,
+            directory,
             key: Arc::new(key),
             env,
         })
@@ -92,25 +189,53 @@ impl Audit {
     }
 
     /// Every disclosure of `person`'s records, from the ledger, with the
-    /// review of each emergency access.
+    /// review of each emergency access, as `reader` may see them.
     pub async fn access_report(
         &self,
         person: &str,
+        reader: Reader<'_>,
     ) -> Result<Vec<ReportedDisclosure>, LocatorError> {
         let entries = self.store.ledger_disclosures_of(person).await?;
         let accesses = self.store.break_glass_items(false, Some(person)).await?;
         Ok(entries
             .into_iter()
             .map(|entry| {
-                let review = entry.disclosure.break_glass_reason.is_some().then(|| {
-                    accesses
-                        .iter()
-                        .find(|a| a.disclosure_ids.contains(&entry.disclosure.disclosure_id))
-                        .map_or_else(|| "open".to_owned(), |a| a.access.review_status.clone())
-                });
-                ReportedDisclosure { entry, review }
+                let review = accesses
+                    .iter()
+                    .find(|a| a.disclosure_ids.contains(&entry.disclosure.disclosure_id))
+                    .map(|a| a.access.review_status.clone());
+                ReportedDisclosure::new(entry, review, reader)
             })
             .collect())
+    }
+
+    /// The access report of a patient of one of `node`'s tenants, read by
+    /// that tenant for the patient: the patient's network person and the
+    /// report as the tenant may see it.
+    pub async fn patient_access_report(
+        &self,
+        node: &AuthorizedNode,
+        tenant: &str,
+        local_id: &str,
+    ) -> Result<(String, Vec<ReportedDisclosure>), LocatorError> {
+        self.directory
+            .check_tenants(node, &[tenant.to_owned()], "audit.access_report")
+            .await?;
+        let person = self
+            .store
+            .registration(tenant, local_id)
+            .await?
+            .ok_or_else(|| {
+                LocatorError::NotFound(format!(
+                    "patient `{local_id}` at `{tenant}` in the network's patient index"
+                ))
+            })?
+            .person;
+        tracing::info!(node = %node.id, tenant, %person, "access report read for the patient");
+        let report = self
+            .access_report(&person, Reader::Organization(tenant))
+            .await?;
+        Ok((person, report))
     }
 
     pub async fn break_glass_items(

@@ -93,7 +93,12 @@ pub async fn serve(
     // certificate; the network API checks its callers' on every call.
     let tls = server_config(&bundle, credentials.clone())?;
 
-    let audit = Audit::open(store.clone(), &config.ledger_key(), env.clone())?;
+    let audit = Audit::open(
+        store.clone(),
+        directory.clone(),
+        &config.ledger_key(),
+        env.clone(),
+    )?;
     let registry = Registry::open(store.clone(), directory.clone(), env.ids.clone()).await?;
     let dialer = NodeDialer::new(bundle.clone(), credentials.clone());
     let consents = Consents::new(store.clone(), directory.clone());
@@ -135,7 +140,7 @@ pub async fn serve(
     );
 
     let sharing = InterceptedService::new(
-        SharingServer::new(SharingApi::new(consents, broker)),
+        SharingServer::new(SharingApi::new(consents, broker, audit.clone())),
         NodeAuth::new(
             directory.clone(),
             PeerVerifier::new(&bundle)?,

@@ -234,7 +234,14 @@ async fn a_release_is_recorded_in_its_tenants_ledger_and_no_other() -> anyhow::R
         assert_eq!(body["patient_ids"], json!([node.patient]));
         assert_eq!(
             body["requester"],
-            json!({"tenant": "hospital-h", "practitioner_id": "dr-lee", "role": "clinician"})
+            json!({
+                "tenant": "hospital-h",
+                "practitioner_id": "dr-lee",
+                "role": "clinician",
+                "name": "Dr. Ana Lee",
+                "professional_id": "1234567893"
+            }),
+            "the practitioner as the requester's provider vouched for them"
         );
         assert_eq!(body["purpose"], "TREAT");
         assert_eq!(body["break_glass"], false);
@@ -248,15 +255,9 @@ async fn a_release_is_recorded_in_its_tenants_ledger_and_no_other() -> anyhow::R
                 .flatten()
                 .all(|r| r.as_str().is_some_and(|r| r.ends_with("/_history/1")))
         );
-        // Ids and categories; never names, birth dates or content.
-        for absent in [
-            "Nora",
-            "Okafor",
-            "1984",
-            "depressive",
-            "F32.9",
-            "Dr. Ana Lee",
-        ] {
+        // The patient by ids, the records by ids and categories: never the
+        // patient's name or birth date, or content.
+        for absent in ["Nora", "Okafor", "1984", "depressive", "F32.9"] {
             assert!(!body.to_string().contains(absent), "{absent} in {body}");
         }
         assert_eq!(node.count("releases").await?, 1);

@@ -133,6 +133,8 @@ pub fn disclosure(n: usize) -> Disclosure {
             tenant: "riverside-hospital".into(),
             practitioner_id: "pr-3f9a1c".into(),
             role: "physician".into(),
+            name: String::new(),
+            professional_id: String::new(),
         },
         purpose: "TREAT".into(),
         break_glass_reason: None,

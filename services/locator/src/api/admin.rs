@@ -8,9 +8,10 @@ use continuum_proto::locator::v1::directory_server::Directory as DirectoryServic
 use continuum_proto::node::v1::ProbeRequest;
 use tonic::{Request, Response, Status};
 
+use super::access_report::access_report_message;
 use super::sharing::{disclosure_message, labels_from, policy_from, policy_message};
 use crate::LocatorError;
-use crate::audit::{Audit, ReportedDisclosure};
+use crate::audit::{Audit, Reader};
 use crate::broker::Broker;
 use crate::consent::Consents;
 use crate::directory::Directory;
@@ -94,11 +95,11 @@ impl DirectoryService for AdminApi {
         request: Request<pb::AccessReportRequest>,
     ) -> Reply<pb::AccessReportResponse> {
         let person_id = request.into_inner().person_id;
-        let entries = self.audit.access_report(&person_id).await?;
-        Ok(Response::new(pb::AccessReportResponse {
-            person_id,
-            entries: entries.into_iter().map(report_entry).collect(),
-        }))
+        let report = self
+            .audit
+            .access_report(&person_id, Reader::Operator)
+            .await?;
+        Ok(Response::new(access_report_message(person_id, report)))
     }
 
     async fn list_break_glass_reviews(
@@ -570,38 +571,6 @@ fn review_item(item: ReviewItem) -> pb::ReviewItem {
         resolved_at: item.resolved_at.unwrap_or_default(),
         resolved_by: item.resolved_by.unwrap_or_default(),
         note: item.note.unwrap_or_default(),
-    }
-}
-
-fn report_entry(reported: ReportedDisclosure) -> pb::AccessReportEntry {
-    let entry = reported.entry;
-    let d = entry.disclosure;
-    let at = chrono::DateTime::from_timestamp_millis(entry.recorded_at_ms)
-        .map(crate::directory::model::timestamp)
-        .unwrap_or_default();
-    pb::AccessReportEntry {
-        ledger_seq: entry.seq,
-        ledger_hash: entry.hash,
-        at,
-        requester_tenant: d.requester.tenant.clone(),
-        practitioner_id: d.requester.practitioner_id,
-        practitioner_role: d.requester.role,
-        purpose: d.purpose,
-        break_glass: d.break_glass_reason.is_some(),
-        break_glass_reason: d.break_glass_reason.unwrap_or_default(),
-        // Only organizations that released something disclosed anything.
-        sources: d
-            .sources
-            .into_iter()
-            .filter(|s| !s.released.is_empty())
-            .map(|s| pb::AccessReportSource {
-                tenant: s.tenant,
-                released: u32::try_from(s.released.len()).unwrap_or(u32::MAX),
-                categories: s.categories,
-            })
-            .collect(),
-        review: reported.review.unwrap_or_default(),
-        disclosure_id: d.disclosure_id,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The locator's gRPC surfaces: the directory for operators, enrollment for
 //! nodes without a certificate yet, and the network API for enrolled nodes.
 
+mod access_report;
 mod admin;
 mod auth;
 mod network;

@@ -6,8 +6,10 @@ use continuum_proto::locator::v1 as pb;
 use continuum_proto::locator::v1::sharing_server::Sharing;
 use tonic::{Request, Response, Status};
 
+use super::access_report::access_report_message;
 use super::auth::authorized_node;
 use crate::LocatorError;
+use crate::audit::Audit;
 use crate::broker::{Broker, FetchOrder, Fetched, Outcome, Practitioner};
 use crate::consent::{Consents, RecordedDirective};
 use crate::store::DisclosureRecord;
@@ -16,11 +18,16 @@ use crate::store::DisclosureRecord;
 pub struct SharingApi {
     consents: Consents,
     broker: Broker,
+    audit: Audit,
 }
 
 impl SharingApi {
-    pub fn new(consents: Consents, broker: Broker) -> Self {
-        Self { consents, broker }
+    pub fn new(consents: Consents, broker: Broker, audit: Audit) -> Self {
+        Self {
+            consents,
+            broker,
+            audit,
+        }
     }
 }
 
@@ -72,6 +79,19 @@ impl Sharing for SharingApi {
         };
         let fetched = self.broker.fetch(&node, order).await?;
         Ok(Response::new(fetch_response(fetched)))
+    }
+
+    async fn access_report(
+        &self,
+        request: Request<pb::PatientAccessReportRequest>,
+    ) -> Reply<pb::AccessReportResponse> {
+        let node = authorized_node(&request)?;
+        let r = request.into_inner();
+        let (person, report) = self
+            .audit
+            .patient_access_report(&node, &r.tenant, &r.local_id)
+            .await?;
+        Ok(Response::new(access_report_message(person, report)))
     }
 }
 

@@ -1,9 +1,9 @@
 //! The network directory: organizations, their nodes, enrollment, and the
 //! certificates the network CA issues to nodes.
 //!
-//! Every change is recorded as a directory event (who, what, when) in the
-//! same database, and is enforced on open connections through the
-//! [`Roster`] within one refresh period.
+//! Every change is recorded as a directory event (who, what, when) and an
+//! audit-ledger entry in the change's own transaction, and is enforced on
+//! open connections through the [`Roster`] within one refresh period.
 
 pub mod model;
 mod roster;
@@ -20,8 +20,8 @@ use continuum_mesh::tls::{
 use crate::LocatorError;
 use crate::store::{DirectoryStore, NewCertificate, StoredToken};
 use model::{
-    Actor, DirectoryEvent, NewOrganization, Node, NodeChanges, NodeStatus, Organization,
-    OrganizationChanges, OrganizationStatus, timestamp,
+    Actor, Change, DirectoryEvent, NewOrganization, Node, NodeChanges, NodeStatus, Organization,
+    OrganizationChanges, OrganizationStatus, Subject, timestamp,
 };
 pub use roster::{AuthorizedNode, Roster};
 
@@ -85,35 +85,33 @@ impl Directory {
         self.roster.refresh(&self.store, &self.now()).await
     }
 
-    /// Record a change or a refusal.
-    pub async fn record(
-        &self,
-        actor: &Actor,
-        action: &str,
-        subject: &str,
-        detail: impl Into<String>,
-    ) -> Result<(), LocatorError> {
-        let event = DirectoryEvent {
-            at: self.now(),
-            actor: actor.to_string(),
-            action: action.to_owned(),
-            subject: subject.to_owned(),
-            detail: detail.into(),
-        };
-        tracing::info!(actor = %event.actor, action, subject, "directory event");
-        self.store.record_event(&event).await
+    /// A change made by an operator, for the record.
+    fn by_operator(&self, action: &str, subject: Subject, detail: String) -> Change {
+        self.change(Actor::Operator, action, subject, detail)
     }
 
-    /// Record a change made by an operator, then make it effective.
-    async fn changed(
+    fn change(&self, actor: Actor, action: &str, subject: Subject, detail: String) -> Change {
+        tracing::info!(%actor, action, ?subject, "directory change");
+        Change {
+            at: self.now(),
+            actor,
+            action: action.to_owned(),
+            subject,
+            certificate_serial: None,
+            detail,
+        }
+    }
+
+    /// Record a refusal, which changes nothing but the record.
+    async fn refused(
         &self,
+        actor: Actor,
         action: &str,
-        subject: &str,
+        subject: Subject,
         detail: String,
     ) -> Result<(), LocatorError> {
-        self.record(&Actor::Operator, action, subject, detail)
-            .await?;
-        self.refresh().await
+        let change = self.change(actor, action, subject, detail);
+        self.store.record_event(&change).await
     }
 
     pub async fn events(&self, limit: u64) -> Result<Vec<DirectoryEvent>, LocatorError> {
@@ -132,9 +130,13 @@ impl Directory {
                 "an organization needs a display name".into(),
             ));
         }
-        let created = self.store.create_organization(&org, &self.now()).await?;
-        self.changed("organization.create", &org.id, format!("kind={}", org.kind))
-            .await?;
+        let change = self.by_operator(
+            "organization.create",
+            Subject::Organization(org.id.clone()),
+            format!("kind={}", org.kind),
+        );
+        let created = self.store.create_organization(&org, &change).await?;
+        self.refresh().await?;
         Ok(created)
     }
 
@@ -143,12 +145,16 @@ impl Directory {
         id: &str,
         changes: OrganizationChanges,
     ) -> Result<Organization, LocatorError> {
+        let change = self.by_operator(
+            "organization.update",
+            Subject::Organization(id.to_owned()),
+            String::new(),
+        );
         let updated = self
             .store
-            .update_organization(id, &changes, None, &self.now())
+            .update_organization(id, &changes, None, &change)
             .await?;
-        self.changed("organization.update", id, String::new())
-            .await?;
+        self.refresh().await?;
         Ok(updated)
     }
 
@@ -158,17 +164,16 @@ impl Directory {
         status: OrganizationStatus,
         reason: &str,
     ) -> Result<Organization, LocatorError> {
+        let change = self.by_operator(
+            &format!("organization.{status}"),
+            Subject::Organization(id.to_owned()),
+            reason.to_owned(),
+        );
         let updated = self
             .store
-            .update_organization(
-                id,
-                &OrganizationChanges::default(),
-                Some(status),
-                &self.now(),
-            )
+            .update_organization(id, &OrganizationChanges::default(), Some(status), &change)
             .await?;
-        self.changed(&format!("organization.{status}"), id, reason.to_owned())
-            .await?;
+        self.refresh().await?;
         Ok(updated)
     }
 
@@ -188,16 +193,19 @@ impl Directory {
         let id = node_id(id)?;
         valid_endpoint(endpoint)?;
         let (token, stored) = self.new_token(token_ttl);
+        let change = self.by_operator(
+            "node.create",
+            Subject::Node {
+                id: id.clone(),
+                tenants: tenants.to_vec(),
+            },
+            format!("endpoint={endpoint} tenants={}", tenants.join(",")),
+        );
         let node = self
             .store
-            .create_node(&id, endpoint, tenants, &stored, &self.now())
+            .create_node(&id, endpoint, tenants, &stored, &change)
             .await?;
-        self.changed(
-            "node.create",
-            id.as_str(),
-            format!("endpoint={endpoint} tenants={}", tenants.join(",")),
-        )
-        .await?;
+        self.refresh().await?;
         Ok((node, token))
     }
 
@@ -206,13 +214,23 @@ impl Directory {
         if let Some(endpoint) = &changes.endpoint {
             valid_endpoint(endpoint)?;
         }
-        let node = self.store.update_node(&id, &changes, &self.now()).await?;
-        self.changed(
+        let mut detail = Vec::new();
+        if let Some(endpoint) = &changes.endpoint {
+            detail.push(format!("endpoint={endpoint}"));
+        }
+        if let Some(tenants) = &changes.tenants {
+            detail.push(format!("tenants={}", tenants.join(",")));
+        }
+        let change = self.by_operator(
             "node.update",
-            id.as_str(),
-            format!("tenants={}", node.tenants.join(",")),
-        )
-        .await?;
+            Subject::Node {
+                id: id.clone(),
+                tenants: changes.tenants.clone().unwrap_or_default(),
+            },
+            detail.join(" "),
+        );
+        let node = self.store.update_node(&id, &changes, &change).await?;
+        self.refresh().await?;
         Ok(node)
     }
 
@@ -223,13 +241,13 @@ impl Directory {
     ) -> Result<IssuedToken, LocatorError> {
         let id = node_id(id)?;
         let (token, stored) = self.new_token(token_ttl);
-        self.store.replace_token(&id, &stored, &self.now()).await?;
-        self.changed(
+        let change = self.by_operator(
             "node.token",
-            id.as_str(),
+            Subject::node(&id),
             format!("token={}", token.token.id),
-        )
-        .await?;
+        );
+        self.store.replace_token(&id, &stored, &change).await?;
+        self.refresh().await?;
         Ok(token)
     }
 
@@ -245,9 +263,13 @@ impl Directory {
                 "a node's status can be set to active, suspended or revoked".into(),
             ));
         }
-        let node = self.store.set_node_status(&id, status, &self.now()).await?;
-        self.changed(&format!("node.{status}"), id.as_str(), reason.to_owned())
-            .await?;
+        let change = self.by_operator(
+            &format!("node.{status}"),
+            Subject::node(&id),
+            reason.to_owned(),
+        );
+        let node = self.store.set_node_status(&id, status, &change).await?;
+        self.refresh().await?;
         Ok(node)
     }
 
@@ -289,26 +311,28 @@ impl Directory {
             .store
             .enroll(&token.id, &token.secret, &self.now(), |node| {
                 let issued = self.sign(node, csr_pem)?;
-                Ok((record_of(&issued), issued))
+                let change = Change {
+                    certificate_serial: Some(issued.serial.clone()),
+                    ..self.change(
+                        Actor::Node(node.clone()),
+                        "node.enroll",
+                        Subject::node(node),
+                        format!("serial={} token={}", issued.serial, token.id),
+                    )
+                };
+                Ok((record_of(&issued), change, issued))
             })
             .await;
         match outcome {
             Ok((node, issued)) => {
-                self.record(
-                    &Actor::Node(node.id.clone()),
-                    "node.enroll",
-                    node.id.as_str(),
-                    format!("serial={} token={}", issued.serial, token.id),
-                )
-                .await?;
                 self.refresh().await?;
                 Ok((node, issued))
             }
             Err(e) => {
-                self.record(
-                    &Actor::Enrollee,
+                self.refused(
+                    Actor::Enrollee,
                     "node.enroll.refused",
-                    &token.id,
+                    Subject::Token(token.id.clone()),
                     e.to_string(),
                 )
                 .await?;
@@ -324,12 +348,20 @@ impl Directory {
         csr_pem: &str,
     ) -> Result<IssuedCertificate, LocatorError> {
         let issued = self.sign(&node.id, csr_pem)?;
+        let change = Change {
+            certificate_serial: Some(issued.serial.clone()),
+            ..self.change(
+                Actor::Node(node.id.clone()),
+                "node.renew",
+                Subject::node(&node.id),
+                format!("serial={}", issued.serial),
+            )
+        };
         self.store
-            .record_certificate(&node.id, &record_of(&issued), &self.now())
+            .record_certificate(&node.id, &record_of(&issued), &change)
             .await?;
         // The new certificate must be known before the node's next call.
         self.refresh().await?;
-        tracing::debug!(node = %node.id, serial = %issued.serial, "certificate renewed");
         Ok(issued)
     }
 
@@ -371,10 +403,10 @@ impl Directory {
             return Ok(());
         }
         let detail = format!("tenants={}", foreign.join(","));
-        self.record(
-            &Actor::Node(node.id.clone()),
+        self.refused(
+            Actor::Node(node.id.clone()),
             &format!("{action}.refused"),
-            node.id.as_str(),
+            Subject::node(&node.id),
             detail,
         )
         .await?;

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use continuum_consent::LabelSet;
+use continuum_ledger::payload::DirectoryChange;
 use continuum_mesh::tls::NodeId;
 
 use crate::LocatorError;
@@ -154,4 +155,80 @@ pub struct DirectoryEvent {
     pub action: String,
     pub subject: String,
     pub detail: String,
+}
+
+/// What a directory change or refusal is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Organization(String),
+    /// A node, with the organizations the change placed on it (empty when
+    /// the change left its tenants alone).
+    Node {
+        id: NodeId,
+        tenants: Vec<String>,
+    },
+    /// An enrollment token presented by someone not yet known as a node.
+    Token(String),
+}
+
+impl Subject {
+    pub fn node(id: &NodeId) -> Self {
+        Subject::Node {
+            id: id.clone(),
+            tenants: Vec::new(),
+        }
+    }
+
+    fn id(&self) -> &str {
+        match self {
+            Subject::Organization(id) | Subject::Token(id) => id,
+            Subject::Node { id, .. } => id.as_str(),
+        }
+    }
+}
+
+/// A directory change or refusal as it is recorded: a line of the
+/// directory's event log and an audit-ledger entry, both written in the
+/// transaction of the change itself, so that neither exists without the
+/// other or without the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub at: String,
+    pub actor: Actor,
+    /// `organization.create`, `node.revoked`, `node.enroll.refused`, …
+    pub action: String,
+    pub subject: Subject,
+    /// The certificate the change issued, in hex.
+    pub certificate_serial: Option<String>,
+    /// Free text for the event log (never in the ledger: it may hold an
+    /// operator's reason, which is not the ledger's to keep).
+    pub detail: String,
+}
+
+impl Change {
+    pub fn event(&self) -> DirectoryEvent {
+        DirectoryEvent {
+            at: self.at.clone(),
+            actor: self.actor.to_string(),
+            action: self.action.clone(),
+            subject: self.subject.id().to_owned(),
+            detail: self.detail.clone(),
+        }
+    }
+
+    pub fn ledger_entry(&self) -> DirectoryChange {
+        let (organization, node, tenants) = match &self.subject {
+            Subject::Organization(id) => (id.clone(), None, Vec::new()),
+            Subject::Node { id, tenants } => (String::new(), Some(id.to_string()), tenants.clone()),
+            Subject::Token(_) => (String::new(), None, Vec::new()),
+        };
+        DirectoryChange {
+            action: self.action.clone(),
+            organization,
+            node,
+            tenants,
+            certificate_serial: self.certificate_serial.clone(),
+            actor: self.actor.to_string(),
+        }
+    }
 }

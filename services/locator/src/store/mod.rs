@@ -28,13 +28,12 @@ use sea_orm::{
 };
 
 use continuum_consent::LabelSet;
-use continuum_ledger::payload::DirectoryChange;
 use continuum_ledger::{Chain, ChainLock, Ledger, Now};
 use std::sync::Arc;
 
 use crate::LocatorError;
 use crate::directory::model::{
-    CertificateRecord, DirectoryEvent, NewOrganization, Node, NodeChanges, NodeStatus,
+    CertificateRecord, Change, DirectoryEvent, NewOrganization, Node, NodeChanges, NodeStatus,
     Organization, OrganizationChanges, OrganizationStatus,
 };
 pub use audit::{BreakGlassItem, LedgerDisclosure};
@@ -114,9 +113,10 @@ impl DirectoryStore {
     pub async fn create_organization(
         &self,
         org: &NewOrganization,
-        now: &str,
+        change: &Change,
     ) -> Result<Organization, LocatorError> {
-        let tx = self.write().await?;
+        let now = &change.at;
+        let (tx, mut chain) = self.write_audited().await?;
         if organizations::Entity::find_by_id(&org.id)
             .one(&tx)
             .await?
@@ -140,6 +140,7 @@ impl DirectoryStore {
         }
         .insert(&tx)
         .await?;
+        append_change(&tx, &mut chain, change).await?;
         tx.commit().await?;
         organization(row)
     }
@@ -149,9 +150,10 @@ impl DirectoryStore {
         id: &str,
         changes: &OrganizationChanges,
         status: Option<OrganizationStatus>,
-        now: &str,
+        change: &Change,
     ) -> Result<Organization, LocatorError> {
-        let tx = self.write().await?;
+        let now = &change.at;
+        let (tx, mut chain) = self.write_audited().await?;
         let mut row = find_organization(&tx, id).await?.into_active_model();
         if let Some(name) = &changes.display_name {
             row.display_name = Set(name.clone());
@@ -170,6 +172,7 @@ impl DirectoryStore {
         }
         row.updated_at = Set(now.to_owned());
         let row = row.update(&tx).await?;
+        append_change(&tx, &mut chain, change).await?;
         tx.commit().await?;
         organization(row)
     }
@@ -194,9 +197,10 @@ impl DirectoryStore {
         endpoint: &str,
         tenants: &[String],
         token: &StoredToken,
-        now: &str,
+        change: &Change,
     ) -> Result<Node, LocatorError> {
-        let tx = self.write().await?;
+        let now = &change.at;
+        let (tx, mut chain) = self.write_audited().await?;
         if nodes::Entity::find_by_id(id.as_str())
             .one(&tx)
             .await?
@@ -218,6 +222,7 @@ impl DirectoryStore {
         .await?;
         host(&tx, id, tenants, now).await?;
         insert_token(&tx, id, token, now).await?;
+        append_change(&tx, &mut chain, change).await?;
         tx.commit().await?;
         self.node(id, now).await
     }
@@ -226,9 +231,10 @@ impl DirectoryStore {
         &self,
         id: &NodeId,
         changes: &NodeChanges,
-        now: &str,
+        change: &Change,
     ) -> Result<Node, LocatorError> {
-        let tx = self.write().await?;
+        let now = &change.at;
+        let (tx, mut chain) = self.write_audited().await?;
         let mut row = find_node(&tx, id).await?.into_active_model();
         if let Some(endpoint) = &changes.endpoint {
             row.endpoint = Set(endpoint.clone());
@@ -243,6 +249,7 @@ impl DirectoryStore {
                 .await?;
             host(&tx, id, tenants, now).await?;
         }
+        append_change(&tx, &mut chain, change).await?;
         tx.commit().await?;
         self.node(id, now).await
     }
@@ -252,9 +259,10 @@ impl DirectoryStore {
         &self,
         id: &NodeId,
         token: &StoredToken,
-        now: &str,
+        change: &Change,
     ) -> Result<(), LocatorError> {
-        let tx = self.write().await?;
+        let now = &change.at;
+        let (tx, mut chain) = self.write_audited().await?;
         let node = find_node(&tx, id).await?;
         if node.status == NodeStatus::Revoked.as_str() {
             return Err(LocatorError::FailedPrecondition(format!(
@@ -267,6 +275,7 @@ impl DirectoryStore {
             .exec(&tx)
             .await?;
         insert_token(&tx, id, token, now).await?;
+        append_change(&tx, &mut chain, change).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -276,9 +285,10 @@ impl DirectoryStore {
         &self,
         id: &NodeId,
         status: NodeStatus,
-        now: &str,
+        change: &Change,
     ) -> Result<Node, LocatorError> {
-        let tx = self.write().await?;
+        let now = &change.at;
+        let (tx, mut chain) = self.write_audited().await?;
         let row = find_node(&tx, id).await?;
         let current: NodeStatus = row.status.parse()?;
         let allowed = match (current, status) {
@@ -309,6 +319,7 @@ impl DirectoryStore {
                 .exec(&tx)
                 .await?;
         }
+        append_change(&tx, &mut chain, change).await?;
         tx.commit().await?;
         self.node(id, now).await
     }
@@ -383,16 +394,17 @@ impl DirectoryStore {
     // ----- enrollment and certificates
 
     /// Redeem an enrollment token and record the certificate `issue` makes
-    /// for its node, in one transaction: a token is used exactly once, and a
-    /// certificate is handed out only if its record was committed.
+    /// for its node, with the change `issue` describes, in one transaction:
+    /// a token is used exactly once, and a certificate is handed out only if
+    /// its record was committed.
     pub async fn enroll<T>(
         &self,
         token_id: &str,
         secret: &str,
         now: &str,
-        issue: impl FnOnce(&NodeId) -> Result<(NewCertificate, T), LocatorError>,
+        issue: impl FnOnce(&NodeId) -> Result<(NewCertificate, Change, T), LocatorError>,
     ) -> Result<(Node, T), LocatorError> {
-        let tx = self.write().await?;
+        let (tx, mut chain) = self.write_audited().await?;
         let invalid = || LocatorError::Unauthenticated("the enrollment token is not valid".into());
         let token = enrollment_tokens::Entity::find_by_id(token_id)
             .one(&tx)
@@ -421,8 +433,9 @@ impl DirectoryStore {
                 "node `{node_id}` is {status}"
             )));
         }
-        let (cert, issued) = issue(&node_id)?;
+        let (cert, change, issued) = issue(&node_id)?;
         insert_certificate(&tx, &node_id, &cert, now).await?;
+        append_change(&tx, &mut chain, &change).await?;
         let mut token = token.into_active_model();
         token.used_at = Set(Some(now.to_owned()));
         token.update(&tx).await?;
@@ -439,10 +452,11 @@ impl DirectoryStore {
         &self,
         node: &NodeId,
         cert: &NewCertificate,
-        now: &str,
+        change: &Change,
     ) -> Result<(), LocatorError> {
-        let tx = self.write().await?;
-        insert_certificate(&tx, node, cert, now).await?;
+        let (tx, mut chain) = self.write_audited().await?;
+        insert_certificate(&tx, node, cert, &change.at).await?;
+        append_change(&tx, &mut chain, change).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -458,32 +472,11 @@ impl DirectoryStore {
 
     // ----- the record of changes and refusals
 
-    /// Record a directory change or refusal, in the directory's event log
-    /// and in the audit ledger.
-    pub async fn record_event(&self, event: &DirectoryEvent) -> Result<(), LocatorError> {
+    /// Record a refusal (or anything else that changed nothing) in the
+    /// directory's event log and in the audit ledger.
+    pub async fn record_event(&self, change: &Change) -> Result<(), LocatorError> {
         let (tx, mut chain) = self.write_audited().await?;
-        chain
-            .record(
-                &tx,
-                &DirectoryChange {
-                    action: event.action.clone(),
-                    organization: event.subject.clone(),
-                    node: None,
-                    certificate_serial: None,
-                    actor: event.actor.clone(),
-                },
-            )
-            .await?;
-        directory_events::ActiveModel {
-            at: Set(event.at.clone()),
-            actor: Set(event.actor.clone()),
-            action: Set(event.action.clone()),
-            subject: Set(event.subject.clone()),
-            detail: Set(event.detail.clone()),
-            ..Default::default()
-        }
-        .insert(&tx)
-        .await?;
+        append_change(&tx, &mut chain, change).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -506,6 +499,27 @@ impl DirectoryStore {
             })
             .collect())
     }
+}
+
+/// Write `change` to the event log and the ledger, in `tx`.
+async fn append_change(
+    tx: &DatabaseTransaction,
+    chain: &mut ChainLock,
+    change: &Change,
+) -> Result<(), LocatorError> {
+    chain.record(tx, &change.ledger_entry()).await?;
+    let event = change.event();
+    directory_events::ActiveModel {
+        at: Set(event.at),
+        actor: Set(event.actor),
+        action: Set(event.action),
+        subject: Set(event.subject),
+        detail: Set(event.detail),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await?;
+    Ok(())
 }
 
 async fn find_organization(

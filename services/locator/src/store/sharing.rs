@@ -394,6 +394,8 @@ fn ledger_disclosure(record: &DisclosureRecord) -> payload::Disclosure {
             tenant: record.requester_tenant.clone(),
             practitioner_id: record.practitioner_id.clone(),
             role: record.practitioner_role.clone(),
+            name: record.practitioner_name.clone(),
+            professional_id: record.practitioner_professional_id.clone(),
         },
         purpose: record.purpose.clone(),
         break_glass_reason: record

@@ -261,6 +261,13 @@ impl pb::clinical_server::Clinical for ClinicalApi {
         self.sharing.fetch(request).await
     }
 
+    async fn patient_access_report(
+        &self,
+        request: Request<pb::PatientAccessReportRequest>,
+    ) -> Result<Response<locator_pb::AccessReportResponse>, Status> {
+        self.sharing.access_report(request).await
+    }
+
     async fn list_disclosures(
         &self,
         request: Request<pb::ListDisclosuresRequest>,

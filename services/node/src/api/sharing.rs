@@ -1,6 +1,7 @@
 //! The clinical API's network calls: recording a patient's consent with the
-//! network and fetching their outside records, both through the locator
-//! over mutual TLS, and the tenant's own record of what it released.
+//! network, fetching their outside records and reading their access report,
+//! all through the locator over mutual TLS, and the tenant's own record of
+//! what it released.
 
 use std::sync::Arc;
 
@@ -14,9 +15,12 @@ use continuum_consent::Purpose;
 use continuum_identity::Permission;
 
 use super::auth::Caller;
+use continuum_ledger::payload::Requester;
+
 use crate::NodeError;
 use crate::network::LocatorLink;
-use crate::records::Records;
+use crate::records::{Asked, Records, receipt};
+use crate::store::StoreError;
 
 /// Most disclosures listed at once.
 const MAX_LISTED: u32 = 1000;
@@ -104,30 +108,82 @@ impl SharingCalls {
         self.records
             .get(&caller.tenant, "Patient", &r.patient_id, None)
             .await?;
+        // Only what the tenant's identity provider vouched for.
+        let requester = Requester {
+            tenant: caller.tenant.to_string(),
+            practitioner_id: identity.subject.clone(),
+            role: identity
+                .roles
+                .granting(acting_as)
+                .map(|role| role.to_string())
+                .unwrap_or_default(),
+            name: identity.name.clone(),
+            professional_id: identity.professional_id.clone().unwrap_or_default(),
+        };
         let fetched = link
             .sharing()
             .fetch_records(locator_pb::FetchRecordsRequest {
-                tenant: caller.tenant.to_string(),
-                local_id: r.patient_id,
-                // Only what the tenant's identity provider vouched for.
+                tenant: requester.tenant.clone(),
+                local_id: r.patient_id.clone(),
                 practitioner: Some(locator_pb::Practitioner {
-                    id: identity.subject.clone(),
-                    display_name: identity.name.clone(),
-                    role: identity
-                        .roles
-                        .granting(acting_as)
-                        .map(|role| role.to_string())
-                        .unwrap_or_default(),
-                    professional_id: identity.professional_id.clone().unwrap_or_default(),
+                    id: requester.practitioner_id.clone(),
+                    display_name: requester.name.clone(),
+                    role: requester.role.clone(),
+                    professional_id: requester.professional_id.clone(),
                 }),
-                purpose: r.purpose,
-                break_glass_reason: r.break_glass_reason,
+                purpose: r.purpose.clone(),
+                break_glass_reason: r.break_glass_reason.clone(),
                 resource_types: r.resource_types,
             })
             .await
             .map_err(from_locator)?
             .into_inner();
+        let asked = Asked {
+            patient_id: r.patient_id,
+            requester,
+            purpose: r.purpose,
+            break_glass_reason: r.break_glass_reason,
+        };
+        // What the tenant received is in its own ledger before anyone there
+        // sees it; if it cannot be recorded, it is not shown.
+        self.records
+            .record_receipt(&caller.tenant, &receipt(asked, &fetched))
+            .await
+            .map_err(|error| match error {
+                NodeError::Store(StoreError::Ledger(cause)) => {
+                    tracing::error!(%cause, disclosure = %fetched.disclosure_id, "receipt ledger append failed");
+                    Status::unavailable(
+                        "the records received could not be recorded in this organization's \
+                         audit ledger, so they are not shown; try again once it is writable",
+                    )
+                }
+                other => other.into(),
+            })?;
         Ok(Response::new(fetched))
+    }
+
+    /// Who saw the patient's records across the network, for the patient.
+    pub async fn access_report(
+        &self,
+        request: Request<pb::PatientAccessReportRequest>,
+    ) -> Result<Response<locator_pb::AccessReportResponse>, Status> {
+        let caller = Caller::permitted(&request, Permission::ReadAccessReports)?;
+        let link = self.link()?;
+        let patient_id = request.into_inner().patient_id;
+        self.records
+            .get(&caller.tenant, "Patient", &patient_id, None)
+            .await?;
+        let report = link
+            .sharing()
+            .access_report(locator_pb::PatientAccessReportRequest {
+                tenant: caller.tenant.to_string(),
+                local_id: patient_id,
+            })
+            .await
+            .map_err(from_locator)?
+            .into_inner();
+        tracing::info!(tenant = %caller.tenant, by = %caller.principal(), person = %report.person_id, "access report read");
+        Ok(Response::new(report))
     }
 
     pub async fn list_disclosures(

@@ -25,7 +25,7 @@ impl Records {
         resource_types: &[String],
         grant: &Grant,
     ) -> Result<Vec<Value>, NodeError> {
-        let mut tx = self.store.release(tenant).await?;
+        let mut tx = self.store.audited(tenant).await?;
         let tenant_labels = grant.tenant_labels.iter().collect();
         let mut released = Vec::new();
         let mut categories = LabelSet::EMPTY;

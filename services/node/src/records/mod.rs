@@ -11,6 +11,7 @@ mod disclose;
 mod entries;
 mod export;
 mod import;
+mod receive;
 mod references;
 mod version;
 
@@ -22,6 +23,7 @@ use crate::tenant::TenantId;
 pub use entries::{Entry, Method, OnIdentifierMatch, Outcome, WriteOutcome};
 pub use export::Export;
 pub use import::{BundleKind, ImportSummary, PreparedBundle};
+pub use receive::{Asked, receipt};
 
 /// Largest search page.
 pub const MAX_SEARCH_RESULTS: u64 = 1000;

@@ -29,7 +29,7 @@ pub struct Disclosure {
 }
 
 impl TenantTx {
-    /// Record a release in this transaction ([`super::Store::release`]): its
+    /// Record a release in this transaction ([`super::Store::audited`]): its
     /// ledger entry, with the sensitivity `categories` of what was released,
     /// and its row. Returns the entry's number in the tenant's chain.
     pub async fn record_disclosure(

@@ -1,9 +1,10 @@
-//! Each hosted tenant's release ledger (`continuum-ledger`): a hash chain
-//! per tenant (chain id = the tenant id, table `release_ledger`) of what
-//! the tenant released, and the node's signed checkpoints of it.
+//! Each hosted tenant's ledger (`continuum-ledger`): a hash chain per
+//! tenant (chain id = the tenant id, table `release_ledger`) of what the
+//! tenant released to other organizations and what it received from them,
+//! and the node's signed checkpoints of it.
 //!
 //! An entry is appended in the transaction that records the release
-//! ([`super::Store::release`]), so the two commit or vanish together; a
+//! ([`super::Store::audited`]), so the two commit or vanish together; a
 //! release whose entry cannot be written fails (audit fails closed).
 //!
 //! The ledgers run on the store's own pool rather than on a writer
@@ -25,7 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex as StdMutex};
 
-use continuum_ledger::payload::{Release, Requester};
+use continuum_ledger::payload::{Record, Release, Requester};
 use continuum_ledger::{Appended, Chain, Ledger, LedgerError, LedgerKey, Now};
 use continuum_mesh::clock::Clock;
 
@@ -100,18 +101,13 @@ impl TenantTx {
         Ok(())
     }
 
-    /// Append the ledger entry of a release: ids and categories only, never
-    /// names or content.
+    /// Append the ledger entry of a release: ids and categories, never a
+    /// patient's name or the records' content.
     pub(super) async fn append_release(
         &mut self,
         d: &Disclosure,
         categories: &[String],
     ) -> Result<Appended, StoreError> {
-        let Some(chain) = self.ledger.as_mut() else {
-            return Err(StoreError::Ledger(
-                "a release is recorded only in a transaction holding the tenant's ledger".into(),
-            ));
-        };
         let release = Release {
             disclosure_id: d.disclosure_id.clone(),
             patient_ids: d.patient_ids.clone(),
@@ -119,13 +115,26 @@ impl TenantTx {
                 tenant: d.requester_tenant.clone(),
                 practitioner_id: d.practitioner_id.clone(),
                 role: d.practitioner_role.clone(),
+                name: d.practitioner_name.clone(),
+                professional_id: d.practitioner_professional_id.clone(),
             },
             purpose: d.purpose.clone(),
             break_glass: d.break_glass,
+            break_glass_reason: d.break_glass.then(|| d.break_glass_reason.clone()),
             released: d.released.clone(),
             categories: categories.to_vec(),
         };
-        Ok(chain.record(&self.tx, &release).await?)
+        self.append(&release).await
+    }
+
+    /// Append `entry` to the tenant's chain, in this transaction.
+    pub async fn append(&mut self, entry: &impl Record) -> Result<Appended, StoreError> {
+        let Some(chain) = self.ledger.as_mut() else {
+            return Err(StoreError::Ledger(
+                "an entry is appended only in a transaction holding the tenant's ledger".into(),
+            ));
+        };
+        Ok(chain.record(&self.tx, entry).await?)
     }
 }
 

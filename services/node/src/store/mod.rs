@@ -143,10 +143,11 @@ impl Store {
         TenantTx::begin(tx, tenant.clone(), Some(guard)).await
     }
 
-    /// A write transaction for `tenant` that appends to the tenant's release
-    /// ledger: entries it records there commit or roll back with its other
-    /// writes. Fails if the tenant's ledger is not open or cannot be locked.
-    pub async fn release(&self, tenant: &TenantId) -> Result<TenantTx, StoreError> {
+    /// A write transaction for `tenant` that appends to the tenant's ledger
+    /// (a release, a receipt): entries it records there commit or roll back
+    /// with its other writes. Fails if the tenant's ledger is not open or
+    /// cannot be locked.
+    pub async fn audited(&self, tenant: &TenantId) -> Result<TenantTx, StoreError> {
         let ledger = self.ledgers.get(tenant)?;
         let guard = self.write_lock(tenant).await;
         // Deferred on SQLite, unlike `write`: the ledger's order of locks is

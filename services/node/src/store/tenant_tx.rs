@@ -82,7 +82,7 @@ pub struct TenantTx {
     pub(super) tx: DatabaseTransaction,
     pub(super) tenant: TenantId,
     /// The tenant's release ledger, when the transaction appends to it
-    /// ([`super::Store::release`]). Declared after `tx`, so that it is
+    /// ([`super::Store::audited`]). Declared after `tx`, so that it is
     /// dropped after it: on commit, once the commit has returned.
     pub(super) ledger: Option<ChainLock>,
     _writer: Option<OwnedMutexGuard<()>>,

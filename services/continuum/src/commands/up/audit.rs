@@ -8,7 +8,7 @@ use continuum_proto::locator::v1 as locator;
 use continuum_proto::node::v1 as node;
 
 use super::nodes::{CLINIC, HARBOR, Organization};
-use super::people::RECORDS_READER;
+use super::people::{RECORDS_READER, REGISTRAR};
 use super::story::Cast;
 
 /// Print the ledger entries and the holding nodes' records of the
@@ -206,33 +206,9 @@ pub async fn access_report(cast: &Cast<'_>, ids: &[String]) -> anyhow::Result<()
         report.entries.len()
     );
     for e in &report.entries {
-        let from: Vec<String> = e
-            .sources
-            .iter()
-            .map(|s| format!("{} ({} resources)", s.tenant, s.released))
-            .collect();
-        let emergency = if e.break_glass {
-            format!(
-                "  ⚠ EMERGENCY ACCESS: \"{}\" (review: {})",
-                e.break_glass_reason, e.review
-            )
-        } else {
-            String::new()
-        };
-        println!(
-            "  {}  {} at {} for {}: from {}{emergency}  [ledger #{}]",
-            e.at,
-            e.practitioner_id,
-            e.requester_tenant,
-            e.purpose,
-            if from.is_empty() {
-                "nobody".to_owned()
-            } else {
-                from.join(", ")
-            },
-            e.ledger_seq
-        );
+        print_report_entry(e);
     }
+    patient_asks_the_clinic(cast).await?;
     let status = admin
         .ledger_status(locator::LedgerStatusRequest {})
         .await
@@ -246,4 +222,83 @@ pub async fn access_report(cast: &Cast<'_>, ids: &[String]) -> anyhow::Result<()
         status.key_id
     );
     Ok(())
+}
+
+/// The patient asks the clinic for their access report: the front desk
+/// reads it through the clinic's node, which asks the locator. The clinic
+/// sees every disclosure, but the organizations of those it took no part in
+/// are withheld.
+async fn patient_asks_the_clinic(cast: &Cast<'_>) -> anyhow::Result<()> {
+    let mut client = cast
+        .people
+        .target(cast.saas, CLINIC.id, REGISTRAR)
+        .await?
+        .connect()
+        .await?;
+    let report = client
+        .patient_access_report(node::PatientAccessReportRequest {
+            patient_id: cast.patient.at_clinic.clone(),
+        })
+        .await
+        .context("reading the access report at the clinic")?
+        .into_inner();
+    println!(
+        "{} asks {}'s front desk ({REGISTRAR}) for the same report; the clinic's node reads it \
+         from the locator (Clinical.PatientAccessReport). {} disclosure(s); organizations the \
+         clinic had no part in stay withheld:",
+        cast.patient.name,
+        CLINIC.name,
+        report.entries.len()
+    );
+    for e in &report.entries {
+        print_report_entry(e);
+    }
+    Ok(())
+}
+
+fn print_report_entry(e: &locator::AccessReportEntry) {
+    let from: Vec<String> = e
+        .sources
+        .iter()
+        .map(|s| {
+            let who = if s.withheld {
+                "organizations not named to you"
+            } else {
+                s.tenant.as_str()
+            };
+            format!("{who} ({} resources)", s.released)
+        })
+        .collect();
+    let emergency = if e.break_glass {
+        let reason = if e.break_glass_reason.is_empty() {
+            "reason withheld".to_owned()
+        } else {
+            format!("\"{}\"", e.break_glass_reason)
+        };
+        format!("  ⚠ EMERGENCY ACCESS: {reason} (review: {})", e.review)
+    } else {
+        String::new()
+    };
+    let who = if e.requester_withheld {
+        "someone at an organization not named to you".to_owned()
+    } else {
+        format!(
+            "{} ({}, NPI {}) at {}",
+            e.practitioner_name,
+            e.practitioner_id,
+            or_none(&e.practitioner_professional_id),
+            e.requester_tenant
+        )
+    };
+    println!(
+        "  {}  {who} for {}: from {}{emergency}  [ledger #{}]",
+        e.at,
+        e.purpose,
+        if from.is_empty() {
+            "nobody".to_owned()
+        } else {
+            from.join(", ")
+        },
+        e.ledger_seq
+    );
 }
