@@ -635,14 +635,14 @@ mod with_disclosures {
         let lines: Vec<&str> = report.lines().skip(1).collect();
         assert!(
             lines[0].contains(
-                "hospital-h\tdr-lee (clinician)\tTREAT\tfrom clinic-a (4 resources [PSY])"
+                "hospital-h\tDr. Ana Lee (dr-lee, NPI 1234567893, clinician)\tTREAT\tfrom clinic-a (4 resources [PSY])"
             ),
             "{report}"
         );
         // The shielded program released nothing for treatment: not a source there.
         assert!(!lines[0].contains("program-c"), "{report}");
         assert!(
-            lines[1].contains("dr-okafor (emergency-access)\tETREAT"),
+            lines[1].contains("(dr-okafor, NPI 1245319599, emergency-access)\tETREAT"),
             "{report}"
         );
         assert!(lines[1].contains("program-c ("), "{report}");

@@ -9,6 +9,7 @@ mod m20261127_100004_sharing;
 mod m20261127_100005_practitioner_professional_id;
 mod m20261127_100006_ledger;
 mod m20261127_100007_break_glass_review;
+mod m20261127_100008_disclosure_ledger_seq;
 
 use sea_orm_migration::prelude::*;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for LocatorMigrator {
             Box::new(m20261127_100005_practitioner_professional_id::Migration),
             Box::new(m20261127_100006_ledger::Migration),
             Box::new(m20261127_100007_break_glass_review::Migration),
+            Box::new(m20261127_100008_disclosure_ledger_seq::Migration),
         ]
     }
 

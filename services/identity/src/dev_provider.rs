@@ -103,14 +103,14 @@ pub enum SigningAlgorithm {
 }
 
 impl SigningAlgorithm {
-    fn jws(self) -> Algorithm {
+    pub(crate) fn jws(self) -> Algorithm {
         match self {
             SigningAlgorithm::Es256 => Algorithm::ES256,
             SigningAlgorithm::Rs256 => Algorithm::RS256,
         }
     }
 
-    fn new_key(self) -> Result<EncodingKey, String> {
+    pub(crate) fn new_key(self) -> Result<EncodingKey, String> {
         match self {
             SigningAlgorithm::Es256 => {
                 let pair = rcgen::KeyPair::generate().map_err(|e| e.to_string())?;
@@ -156,6 +156,9 @@ impl DevProvider {
         addr: SocketAddr,
         alg: SigningAlgorithm,
     ) -> Result<DevProvider, DevProviderError> {
+        // Signing is the same either way; this only keeps a verifier made
+        // later in this process on ring.
+        crate::ring_crypto::install();
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| DevProviderError::Listen { addr, source })?;

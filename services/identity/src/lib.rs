@@ -14,6 +14,7 @@ pub mod dev_provider;
 pub mod error;
 pub mod identity;
 mod keys;
+pub mod ring_crypto;
 pub mod roles;
 mod seen;
 pub mod verifier;

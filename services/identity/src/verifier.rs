@@ -87,6 +87,11 @@ pub struct TokenVerifier {
 impl TokenVerifier {
     pub fn new(config: ProviderConfig, mode: Mode) -> Result<Self, ProviderConfigError> {
         config.validate()?;
+        if !crate::ring_crypto::install() {
+            tracing::warn!(
+                "another jsonwebtoken crypto provider was installed first; token signatures are checked with it"
+            );
+        }
         let algorithms = config.allowed_algorithms()?;
         let http = reqwest::Client::builder()
             // Discovery must not follow redirects (openidconnect's advice: SSRF).

@@ -427,7 +427,19 @@ fn directory_change(d: &DirectoryChange, source: &AuditSource) -> Event {
         .subtypes
         .push(coding("urn:continuum:directory-action", &d.action, ""));
     event.agents = vec![actor_agent(&d.actor), application_agent(source, false)];
+    // The first entries of a node change (before `tenants`) named the node
+    // in `organization`.
+    let legacy_node = d.node.is_none()
+        && d.action.starts_with("node.")
+        && !d.action.ends_with(".refused")
+        && !d.organization.is_empty();
+    let node = if legacy_node {
+        Some(&d.organization)
+    } else {
+        d.node.as_ref()
+    };
     let organizations = std::iter::once(&d.organization)
+        .filter(|_| !legacy_node)
         .chain(&d.tenants)
         .filter(|id| !id.is_empty());
     for organization in organizations {
@@ -437,7 +449,7 @@ fn directory_change(d: &DirectoryChange, source: &AuditSource) -> Event {
             "role": coding(OBJECT_ROLE, "5", "Master file"),
         }));
     }
-    if let Some(node) = &d.node {
+    if let Some(node) = node {
         event.entities.push(json!({
             "what": {"type": "Device", "identifier": identifier(NODE_SYSTEM, node)},
             "type": coding(RESOURCE_TYPES, "Device", ""),

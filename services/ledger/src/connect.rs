@@ -15,9 +15,9 @@ pub enum SqliteSync {
     /// default: group commit pays one sync per batch, not per entry.
     #[default]
     Full,
-    /// The WAL is synced only at checkpoints (`synchronous = NORMAL`, the
-    /// services' setting): an acknowledged entry survives a crash of the
-    /// process but maybe not of the machine.
+    /// The WAL is synced only at checkpoints (`synchronous = NORMAL`): an
+    /// acknowledged entry survives a crash of the process but maybe not of
+    /// the machine. For benchmarks that compare.
     Normal,
 }
 

@@ -7,8 +7,9 @@
 //! `continuum-migrations`), group-committed appends, signed checkpoints and
 //! verification. It never decides anything: callers record decisions made
 //! elsewhere, and must treat a failed append as a failed request (audit
-//! fails closed). Entry bodies hold ids and categories, never names, birth
-//! dates or clinical content, and never reach logs.
+//! fails closed). Entry bodies hold ids and categories, never a patient's
+//! name, birth date or clinical content (the practitioner who asked is named
+//! as their identity provider vouched for them), and never reach logs.
 //!
 //! # Chains
 //!
@@ -142,7 +143,7 @@ pub use error::LedgerError;
 pub use hash::{ENTRY_TAG, Hash, entry_hash};
 pub use key::{LedgerKey, PublicKey};
 pub use kind::{EntryKind, UnknownKind};
-pub use store::{find_entries, read_entries};
+pub use store::{read_entries, read_entries_at};
 pub use verdict::{Break, Broken, LinkBreak, Verified};
 pub use verify::{ChainVerifier, VerifyOptions, verify};
 pub use verify_stored::verify_stored;

@@ -129,12 +129,14 @@ pub struct DirectoryChange {
     /// `node.enroll`, `node.renew`, `node.revoked`, `node.enroll.refused`, …
     pub action: String,
     /// The organization changed; empty when the change is a node's.
+    /// (Entries written before `tenants` existed name a node here.)
     pub organization: String,
     pub node: Option<String>,
-    /// The organizations a node change placed on the node.
+    /// For `node.create` and a `node.update` that sets them: every
+    /// organization the node hosts after the change. Empty otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tenants: Vec<String>,
-    /// Serial number of the certificate issued or revoked, in hex.
+    /// Serial number of the certificate the change issued, in hex.
     pub certificate_serial: Option<String>,
     pub actor: String,
 }

@@ -802,7 +802,7 @@ fn every_event_carries_its_ledger_position_for_checking_against_the_chain() -> a
 }
 
 #[test]
-fn nothing_beyond_ids_and_categories_leaves_the_ledger() -> anyhow::Result<()> {
+fn the_export_names_no_patient_and_quotes_no_reason_rule_or_content() -> anyhow::Result<()> {
     let locator_events = to_audit_bundle(&locator_chain()?.entries, "locator", &locator())?;
     let node_events = to_audit_bundle(&node_chain()?.entries, "northside-clinic", &node())?;
     let hospital_events =

@@ -231,7 +231,7 @@ impl Audit {
                 ))
             })?
             .person;
-        tracing::info!(node = %node.id, tenant, %person, "access report read for the patient");
+        tracing::info!(node = %node.id, tenant, "access report read for a patient");
         let report = self
             .access_report(&person, Reader::Organization(tenant))
             .await?;
@@ -273,4 +273,144 @@ impl Audit {
 /// Where the signing key lives by default.
 pub fn default_key_path(data_dir: &Path) -> PathBuf {
     data_dir.join("ledger-key.pk8")
+}
+
+#[cfg(test)]
+mod tests {
+    use continuum_ledger::payload::{Decision, Disclosure, Requester, SourceDecision};
+
+    use super::*;
+
+    fn source(tenant: &str, released: usize, categories: &[&str]) -> SourceDecision {
+        SourceDecision {
+            tenant: tenant.into(),
+            decision: if released > 0 {
+                Decision::Permit
+            } else {
+                Decision::Deny
+            },
+            decided_by: vec!["policy:opt-out".into()],
+            outcome: "complete".into(),
+            released: (0..released)
+                .map(|i| format!("Condition/{tenant}-{i}"))
+                .collect(),
+            categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+        }
+    }
+
+    /// The hospital breaks the glass: the clinic and the program release,
+    /// the dentist (also the patient's) releases nothing.
+    fn emergency() -> LedgerDisclosure {
+        LedgerDisclosure {
+            seq: 7,
+            hash: "ab".into(),
+            recorded_at_ms: 1_790_000_000_000,
+            disclosure: Disclosure {
+                disclosure_id: "d-7".into(),
+                person_id: "p-1".into(),
+                requester: Requester {
+                    tenant: "hospital".into(),
+                    practitioner_id: "dr-okafor".into(),
+                    role: "emergency-access".into(),
+                    name: "Dr. Chidi Okafor".into(),
+                    professional_id: "1245319599".into(),
+                },
+                purpose: "ETREAT".into(),
+                break_glass_reason: Some("unconscious".into()),
+                sources: vec![
+                    source("clinic", 4, &["PSY"]),
+                    source("program", 2, &["ETH"]),
+                    source("dentist", 0, &[]),
+                ],
+            },
+        }
+    }
+
+    fn seen_by(reader: Reader<'_>) -> ReportedDisclosure {
+        ReportedDisclosure::new(emergency(), Some("justified".into()), reader)
+    }
+
+    fn named(report: &ReportedDisclosure) -> Vec<(Option<&str>, usize, Vec<&str>)> {
+        report
+            .sources
+            .iter()
+            .map(|s| {
+                (
+                    s.tenant.as_deref(),
+                    s.released,
+                    s.categories.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn operators_and_the_requester_see_the_whole_disclosure() {
+        for reader in [Reader::Operator, Reader::Organization("hospital")] {
+            let report = seen_by(reader);
+            assert_eq!(
+                report.requester.as_ref().map(|r| r.name.as_str()),
+                Some("Dr. Chidi Okafor"),
+                "{reader:?}"
+            );
+            let access = report.break_glass.as_ref().expect("emergency");
+            assert_eq!(access.reason.as_deref(), Some("unconscious"));
+            assert_eq!(access.review, "justified");
+            assert_eq!(
+                named(&report),
+                [
+                    (Some("clinic"), 4, vec!["PSY"]),
+                    (Some("program"), 2, vec!["ETH"])
+                ],
+                "a source that released nothing disclosed nothing: {reader:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_source_sees_who_asked_and_its_own_part_and_the_rest_unnamed() {
+        let report = seen_by(Reader::Organization("clinic"));
+        assert_eq!(
+            report.requester.as_ref().map(|r| r.tenant.as_str()),
+            Some("hospital")
+        );
+        assert_eq!(
+            report
+                .break_glass
+                .as_ref()
+                .and_then(|a| a.reason.as_deref()),
+            Some("unconscious")
+        );
+        assert_eq!(
+            named(&report),
+            [(Some("clinic"), 4, vec!["PSY"]), (None, 2, vec![])]
+        );
+    }
+
+    #[test]
+    fn an_organization_without_a_part_sees_that_it_happened_and_nothing_of_who() {
+        // The dentist was asked but released nothing; the pharmacy was not
+        // asked at all. Neither took part.
+        for reader in [
+            Reader::Organization("dentist"),
+            Reader::Organization("pharmacy"),
+        ] {
+            let report = seen_by(reader);
+            assert!(report.requester.is_none(), "{reader:?}");
+            let access = report.break_glass.as_ref().expect("still an emergency");
+            assert_eq!(access.reason, None, "{reader:?}");
+            assert_eq!(access.review, "justified");
+            assert_eq!(report.purpose, "ETREAT");
+            assert_eq!(named(&report), [(None, 6, vec![])], "{reader:?}");
+        }
+    }
+
+    #[test]
+    fn an_emergency_access_not_yet_reviewed_is_open() {
+        let report = ReportedDisclosure::new(emergency(), None, Reader::Operator);
+        assert_eq!(
+            report.break_glass.map(|a| a.review).as_deref(),
+            Some("open")
+        );
+    }
 }

@@ -44,6 +44,10 @@ pub enum NodeError {
     Store(#[from] StoreError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// Records fetched from the network could not be recorded in the
+    /// tenant's ledger, so they are not shown.
+    #[error("the receipt could not be recorded in the tenant's ledger: {0}")]
+    ReceiptNotRecorded(String),
     /// The call needs the network and this node has not joined one.
     #[error("this node is not part of a network (no `network` section in its configuration)")]
     NotInNetwork,

@@ -41,44 +41,71 @@ pub async fn print_access_report(client: &mut Client, person: String) -> Result<
         report.person_id,
         report.entries.len()
     );
-    for e in &report.entries {
-        let emergency = if e.break_glass {
-            format!(
-                "\tEMERGENCY ACCESS (break-the-glass: \"{}\"; review: {})",
-                e.break_glass_reason, e.review
-            )
-        } else {
-            String::new()
-        };
-        let sources: Vec<String> = e
-            .sources
-            .iter()
-            .map(|s| {
-                let categories = if s.categories.is_empty() {
-                    String::new()
-                } else {
-                    format!(" [{}]", s.categories.join(","))
-                };
-                format!("{} ({} resources{categories})", s.tenant, s.released)
-            })
-            .collect();
-        println!(
-            "{}\t{}\t{} ({})\t{}\tfrom {}{emergency}\t(ledger #{} {})",
-            e.at,
-            e.requester_tenant,
-            e.practitioner_id,
-            e.practitioner_role,
-            e.purpose,
-            if sources.is_empty() {
-                "nobody (nothing released)".to_owned()
-            } else {
-                sources.join(", ")
-            },
-            e.ledger_seq,
-            &e.ledger_hash[..e.ledger_hash.len().min(16)]
-        );
+    for entry in &report.entries {
+        println!("{}", report_line(entry));
     }
     Ok(())
+}
+
+/// One disclosure of an access report, as every command prints it:
+/// `when  organization  practitioner  purpose  from …  [emergency]  ledger`,
+/// tab-separated; what the reader may not see is said to be withheld.
+pub fn report_line(e: &pb::AccessReportEntry) -> String {
+    let requester = if e.requester_withheld {
+        "(withheld)	(an organization not named to you)".to_owned()
+    } else {
+        let npi = if e.practitioner_professional_id.is_empty() {
+            String::new()
+        } else {
+            format!(", NPI {}", e.practitioner_professional_id)
+        };
+        format!(
+            "{}	{} ({}{npi}, {})",
+            e.requester_tenant, e.practitioner_name, e.practitioner_id, e.practitioner_role
+        )
+    };
+    let sources: Vec<String> = e
+        .sources
+        .iter()
+        .map(|s| {
+            let who = if s.withheld {
+                "organizations not named to you"
+            } else {
+                &s.tenant
+            };
+            let categories = if s.categories.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", s.categories.join(","))
+            };
+            format!("{who} ({} resources{categories})", s.released)
+        })
+        .collect();
+    let emergency = if e.break_glass {
+        let reason = if e.break_glass_reason.is_empty() {
+            "reason withheld".to_owned()
+        } else {
+            format!("\"{}\"", e.break_glass_reason)
+        };
+        format!(
+            "\tEMERGENCY ACCESS (break-the-glass: {reason}; review: {})",
+            e.review
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{}\t{requester}\t{}\tfrom {}{emergency}\t(ledger #{} {})",
+        e.at,
+        e.purpose,
+        if sources.is_empty() {
+            "nobody (nothing released)".to_owned()
+        } else {
+            sources.join(", ")
+        },
+        e.ledger_seq,
+        &e.ledger_hash[..e.ledger_hash.len().min(16)]
+    )
 }
 
 pub async fn run_break_glass(

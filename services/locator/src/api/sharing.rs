@@ -136,8 +136,13 @@ fn fetch_response(fetched: Fetched) -> pb::FetchRecordsResponse {
                 detail: s.detail,
             })
             .collect(),
-        break_glass: fetched.break_glass_until.is_some(),
-        break_glass_until: fetched.break_glass_until.unwrap_or_default(),
+        break_glass: fetched.break_glass.is_some(),
+        break_glass_until: fetched
+            .break_glass
+            .as_ref()
+            .map(|w| w.until.clone())
+            .unwrap_or_default(),
+        break_glass_reason: fetched.break_glass.map(|w| w.reason).unwrap_or_default(),
     }
 }
 

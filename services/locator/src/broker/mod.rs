@@ -78,8 +78,17 @@ pub struct Fetched {
     pub person: String,
     pub resources: Vec<Merged>,
     pub sources: Vec<SourceReport>,
-    /// When break-the-glass access applied: when it closes.
-    pub break_glass_until: Option<String>,
+    /// When break-the-glass access applied: the access.
+    pub break_glass: Option<EmergencyWindow>,
+}
+
+/// The break-the-glass access a fetch was made under.
+#[derive(Debug, Clone)]
+pub struct EmergencyWindow {
+    /// When it closes (RFC 3339).
+    pub until: String,
+    /// The reason stated when it was opened.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone)]
@@ -246,7 +255,10 @@ impl Broker {
             person,
             resources: merge::merge(answers),
             sources: reports,
-            break_glass_until: access.map(|a| a.expires_at),
+            break_glass: access.map(|a| EmergencyWindow {
+                until: a.expires_at,
+                reason: a.reason,
+            }),
         })
     }
 

@@ -91,7 +91,6 @@ impl Directory {
     }
 
     fn change(&self, actor: Actor, action: &str, subject: Subject, detail: String) -> Change {
-        tracing::info!(%actor, action, ?subject, "directory change");
         Change {
             at: self.now(),
             actor,
@@ -100,6 +99,12 @@ impl Directory {
             certificate_serial: None,
             detail,
         }
+    }
+
+    /// `change` has committed: say so, and make it effective.
+    async fn made(&self, change: &Change) -> Result<(), LocatorError> {
+        tracing::info!(actor = %change.actor, action = %change.action, subject = ?change.subject, "directory changed");
+        self.refresh().await
     }
 
     /// Record a refusal, which changes nothing but the record.
@@ -111,6 +116,7 @@ impl Directory {
         detail: String,
     ) -> Result<(), LocatorError> {
         let change = self.change(actor, action, subject, detail);
+        tracing::warn!(actor = %change.actor, action = %change.action, subject = ?change.subject, "directory refused");
         self.store.record_event(&change).await
     }
 
@@ -136,7 +142,7 @@ impl Directory {
             format!("kind={}", org.kind),
         );
         let created = self.store.create_organization(&org, &change).await?;
-        self.refresh().await?;
+        self.made(&change).await?;
         Ok(created)
     }
 
@@ -154,7 +160,7 @@ impl Directory {
             .store
             .update_organization(id, &changes, None, &change)
             .await?;
-        self.refresh().await?;
+        self.made(&change).await?;
         Ok(updated)
     }
 
@@ -173,7 +179,7 @@ impl Directory {
             .store
             .update_organization(id, &OrganizationChanges::default(), Some(status), &change)
             .await?;
-        self.refresh().await?;
+        self.made(&change).await?;
         Ok(updated)
     }
 
@@ -205,7 +211,7 @@ impl Directory {
             .store
             .create_node(&id, endpoint, tenants, &stored, &change)
             .await?;
-        self.refresh().await?;
+        self.made(&change).await?;
         Ok((node, token))
     }
 
@@ -230,7 +236,7 @@ impl Directory {
             detail.join(" "),
         );
         let node = self.store.update_node(&id, &changes, &change).await?;
-        self.refresh().await?;
+        self.made(&change).await?;
         Ok(node)
     }
 
@@ -247,7 +253,7 @@ impl Directory {
             format!("token={}", token.token.id),
         );
         self.store.replace_token(&id, &stored, &change).await?;
-        self.refresh().await?;
+        self.made(&change).await?;
         Ok(token)
     }
 
@@ -269,7 +275,7 @@ impl Directory {
             reason.to_owned(),
         );
         let node = self.store.set_node_status(&id, status, &change).await?;
-        self.refresh().await?;
+        self.made(&change).await?;
         Ok(node)
     }
 
@@ -325,6 +331,7 @@ impl Directory {
             .await;
         match outcome {
             Ok((node, issued)) => {
+                tracing::info!(node = %node.id, serial = %issued.serial, "node enrolled");
                 self.refresh().await?;
                 Ok((node, issued))
             }
@@ -361,7 +368,7 @@ impl Directory {
             .record_certificate(&node.id, &record_of(&issued), &change)
             .await?;
         // The new certificate must be known before the node's next call.
-        self.refresh().await?;
+        self.made(&change).await?;
         Ok(issued)
     }
 
@@ -410,7 +417,6 @@ impl Directory {
             detail,
         )
         .await?;
-        tracing::warn!(node = %node.id, tenants = ?foreign, "node acted for tenants it does not host");
         Err(LocatorError::PermissionDenied(format!(
             "node `{}` does not host {} in the directory",
             node.id,

@@ -161,8 +161,9 @@ pub struct DirectoryEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject {
     Organization(String),
-    /// A node, with the organizations the change placed on it (empty when
-    /// the change left its tenants alone).
+    /// A node, with every organization it hosts after the change when the
+    /// change sets them (`node.create`, `node.update` with tenants); empty
+    /// when it leaves them alone.
     Node {
         id: NodeId,
         tenants: Vec<String>,

@@ -3,7 +3,7 @@
 //! ledger entry.
 
 use continuum_ledger::payload::{self, BreakGlassReview};
-use continuum_ledger::{Chain, find_entries};
+use continuum_ledger::{Chain, read_entries_at};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
@@ -21,6 +21,13 @@ pub struct LedgerDisclosure {
     pub disclosure: payload::Disclosure,
 }
 
+/// The disclosure records and the ledger disagree.
+fn disagreement(disclosure: &str, what: &str) -> LocatorError {
+    LocatorError::Corrupt(format!(
+        "disclosure {disclosure}: {what}; check the ledger with `continuum audit verify`"
+    ))
+}
+
 /// A break-the-glass access with what was released under it and its review.
 #[derive(Debug, Clone)]
 pub struct BreakGlassItem {
@@ -30,7 +37,11 @@ pub struct BreakGlassItem {
 }
 
 impl DirectoryStore {
-    /// Every disclosure of `person`'s records in the ledger, oldest first.
+    /// Every disclosure of `person`'s records in the ledger, oldest first:
+    /// found through the disclosure records' index by person, read from
+    /// the ledger by position, and checked to be the entry of that
+    /// disclosure and person (the two are written in one transaction, so a
+    /// mismatch means one of them was altered).
     pub async fn ledger_disclosures_of(
         &self,
         person: &str,
@@ -38,10 +49,29 @@ impl DirectoryStore {
         if person.trim().is_empty() {
             return Err(LocatorError::InvalidArgument("name the person".into()));
         }
-        // Bodies are canonical JSON (sorted keys, no spaces), so the person
-        // appears exactly like this in every entry about them.
-        let fragment = format!("\"person_id\":{}", serde_json::Value::from(person));
-        let entries = find_entries(&self.db, &Chain::Locator, "disclosure.", &fragment).await?;
+        let rows = disclosures::Entity::find()
+            .filter(disclosures::Column::PersonId.eq(person))
+            .all(&self.db)
+            .await?;
+        let mut expected = std::collections::HashMap::with_capacity(rows.len());
+        for row in rows {
+            let seq = row
+                .ledger_seq
+                .and_then(|seq| u64::try_from(seq).ok())
+                .ok_or_else(|| disagreement(&row.id, "it has no ledger entry"))?;
+            expected.insert(seq, row.id);
+        }
+        let positions: Vec<u64> = expected.keys().copied().collect();
+        let entries = read_entries_at(&self.db, &Chain::Locator, &positions).await?;
+        if entries.len() != expected.len() {
+            let found: std::collections::HashSet<u64> = entries.iter().map(|e| e.seq).collect();
+            let (seq, id) = expected
+                .iter()
+                .find(|(seq, _)| !found.contains(seq))
+                .map(|(seq, id)| (*seq, id.clone()))
+                .unwrap_or_default();
+            return Err(disagreement(&id, &format!("ledger entry {seq} is missing")));
+        }
         entries
             .into_iter()
             .map(|entry| {
@@ -49,6 +79,16 @@ impl DirectoryStore {
                     serde_json::from_str(&entry.body).map_err(|e| {
                         LocatorError::Corrupt(format!("ledger entry {}: {e}", entry.seq))
                     })?;
+                let id = &expected[&entry.seq];
+                if !entry.kind.starts_with("disclosure.")
+                    || &disclosure.disclosure_id != id
+                    || disclosure.person_id != person
+                {
+                    return Err(disagreement(
+                        id,
+                        &format!("ledger entry {} records another event", entry.seq),
+                    ));
+                }
                 Ok(LedgerDisclosure {
                     seq: entry.seq,
                     hash: entry.hash.to_string(),

@@ -305,6 +305,8 @@ pub mod disclosures {
         pub break_glass: bool,
         pub break_glass_reason: String,
         pub practitioner_professional_id: String,
+        /// The entry's number in the `locator` ledger chain.
+        pub ledger_seq: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -275,7 +275,9 @@ impl DirectoryStore {
         opened: Option<&BreakGlassAccess>,
     ) -> Result<(), LocatorError> {
         let (tx, mut chain) = self.write_audited().await?;
-        chain.record(&tx, &ledger_disclosure(record)).await?;
+        let entry = chain.record(&tx, &ledger_disclosure(record)).await?;
+        let ledger_seq = i64::try_from(entry.seq)
+            .map_err(|_| LocatorError::Corrupt(format!("ledger seq {} out of range", entry.seq)))?;
         if let Some(access) = opened {
             break_glass_accesses::ActiveModel {
                 id: Set(access.id.clone()),
@@ -302,6 +304,7 @@ impl DirectoryStore {
             purpose: Set(record.purpose.clone()),
             break_glass: Set(record.break_glass),
             break_glass_reason: Set(record.break_glass_reason.clone()),
+            ledger_seq: Set(Some(ledger_seq)),
         }
         .insert(&tx)
         .await?;

@@ -20,7 +20,6 @@ use continuum_ledger::payload::Requester;
 use crate::NodeError;
 use crate::network::LocatorLink;
 use crate::records::{Asked, Records, receipt};
-use crate::store::StoreError;
 
 /// Most disclosures listed at once.
 const MAX_LISTED: u32 = 1000;
@@ -132,7 +131,7 @@ impl SharingCalls {
                     professional_id: requester.professional_id.clone(),
                 }),
                 purpose: r.purpose.clone(),
-                break_glass_reason: r.break_glass_reason.clone(),
+                break_glass_reason: r.break_glass_reason,
                 resource_types: r.resource_types,
             })
             .await
@@ -142,23 +141,12 @@ impl SharingCalls {
             patient_id: r.patient_id,
             requester,
             purpose: r.purpose,
-            break_glass_reason: r.break_glass_reason,
         };
         // What the tenant received is in its own ledger before anyone there
         // sees it; if it cannot be recorded, it is not shown.
         self.records
             .record_receipt(&caller.tenant, &receipt(asked, &fetched))
-            .await
-            .map_err(|error| match error {
-                NodeError::Store(StoreError::Ledger(cause)) => {
-                    tracing::error!(%cause, disclosure = %fetched.disclosure_id, "receipt ledger append failed");
-                    Status::unavailable(
-                        "the records received could not be recorded in this organization's \
-                         audit ledger, so they are not shown; try again once it is writable",
-                    )
-                }
-                other => other.into(),
-            })?;
+            .await?;
         Ok(Response::new(fetched))
     }
 
@@ -182,7 +170,7 @@ impl SharingCalls {
             .await
             .map_err(from_locator)?
             .into_inner();
-        tracing::info!(tenant = %caller.tenant, by = %caller.principal(), person = %report.person_id, "access report read");
+        tracing::info!(tenant = %caller.tenant, by = %caller.principal(), "access report read for a patient");
         Ok(Response::new(report))
     }
 

@@ -8,11 +8,21 @@ use crate::store::StoreError;
 impl From<NodeError> for Status {
     fn from(error: NodeError) -> Status {
         let message = error.to_string();
-        if let NodeError::Store(StoreError::Ledger(_)) = &error {
-            tracing::error!(error = %message, "release ledger append failed");
-            return Status::unavailable(
-                "the release could not be recorded in the audit ledger; nothing was released",
-            );
+        match &error {
+            NodeError::Store(StoreError::Ledger(_)) => {
+                tracing::error!(error = %message, "release ledger append failed");
+                return Status::unavailable(
+                    "the release could not be recorded in the audit ledger; nothing was released",
+                );
+            }
+            NodeError::ReceiptNotRecorded(_) => {
+                tracing::error!(error = %message, "receipt ledger append failed");
+                return Status::unavailable(
+                    "the records received could not be recorded in this organization's audit \
+                     ledger, so they are not shown; try again once it is writable",
+                );
+            }
+            _ => {}
         }
         match code_of(&error) {
             tonic::Code::Internal => {
@@ -41,7 +51,8 @@ fn code_of(error: &NodeError) -> tonic::Code {
             Code::FailedPrecondition
         }
         NodeError::InEntry { source, .. } => code_of(source),
-        NodeError::Store(StoreError::Unavailable(_) | StoreError::Ledger(_)) => Code::Unavailable,
+        NodeError::Store(StoreError::Unavailable(_) | StoreError::Ledger(_))
+        | NodeError::ReceiptNotRecorded(_) => Code::Unavailable,
         NodeError::NotInNetwork => Code::FailedPrecondition,
         NodeError::Store(_) | NodeError::Serve(_) | NodeError::Corrupt(_) => Code::Internal,
     }

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::Records;
 use crate::NodeError;
+use crate::store::StoreError;
 use crate::tenant::TenantId;
 
 impl Records {
@@ -19,9 +20,13 @@ impl Records {
         tenant: &TenantId,
         receipt: &Receipt,
     ) -> Result<u64, NodeError> {
-        let mut tx = self.store.audited(tenant).await?;
-        let appended = tx.append(receipt).await?;
-        tx.commit().await?;
+        let not_recorded = |error: StoreError| match error {
+            StoreError::Ledger(cause) => NodeError::ReceiptNotRecorded(cause),
+            other => other.into(),
+        };
+        let mut tx = self.store.audited(tenant).await.map_err(not_recorded)?;
+        let appended = tx.append(receipt).await.map_err(not_recorded)?;
+        tx.commit().await.map_err(not_recorded)?;
         tracing::info!(
             tenant = %tenant,
             disclosure = %receipt.disclosure_id,
@@ -42,8 +47,6 @@ pub struct Asked {
     /// The tenant's practitioner, as its identity provider vouched for them.
     pub requester: Requester,
     pub purpose: String,
-    /// Empty unless the glass was broken.
-    pub break_glass_reason: String,
 }
 
 /// The receipt of `fetched`: `Type/id` of each resource, the organizations
@@ -64,7 +67,9 @@ pub fn receipt(asked: Asked, fetched: &FetchRecordsResponse) -> Receipt {
         requester: asked.requester,
         purpose: asked.purpose,
         break_glass: fetched.break_glass,
-        break_glass_reason: Some(asked.break_glass_reason).filter(|r| !r.trim().is_empty()),
+        // The open access's reason, also when this request stated none.
+        break_glass_reason: Some(fetched.break_glass_reason.clone())
+            .filter(|reason| fetched.break_glass && !reason.trim().is_empty()),
         sources: fetched
             .sources
             .iter()

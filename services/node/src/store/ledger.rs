@@ -120,7 +120,8 @@ impl TenantTx {
             },
             purpose: d.purpose.clone(),
             break_glass: d.break_glass,
-            break_glass_reason: d.break_glass.then(|| d.break_glass_reason.clone()),
+            break_glass_reason: Some(d.break_glass_reason.clone())
+                .filter(|reason| d.break_glass && !reason.trim().is_empty()),
             released: d.released.clone(),
             categories: categories.to_vec(),
         };

@@ -10,6 +10,7 @@ use continuum_proto::node::v1 as node;
 use super::nodes::{CLINIC, HARBOR, Organization};
 use super::people::{RECORDS_READER, REGISTRAR};
 use super::story::Cast;
+use crate::commands::audit_admin::report_line;
 
 /// Print the ledger entries and the holding nodes' records of the
 /// disclosures `ids`, made by the story.
@@ -206,7 +207,7 @@ pub async fn access_report(cast: &Cast<'_>, ids: &[String]) -> anyhow::Result<()
         report.entries.len()
     );
     for e in &report.entries {
-        print_report_entry(e);
+        println!("  {}", report_line(e));
     }
     patient_asks_the_clinic(cast).await?;
     let status = admin
@@ -251,54 +252,7 @@ async fn patient_asks_the_clinic(cast: &Cast<'_>) -> anyhow::Result<()> {
         report.entries.len()
     );
     for e in &report.entries {
-        print_report_entry(e);
+        println!("  {}", report_line(e));
     }
     Ok(())
-}
-
-fn print_report_entry(e: &locator::AccessReportEntry) {
-    let from: Vec<String> = e
-        .sources
-        .iter()
-        .map(|s| {
-            let who = if s.withheld {
-                "organizations not named to you"
-            } else {
-                s.tenant.as_str()
-            };
-            format!("{who} ({} resources)", s.released)
-        })
-        .collect();
-    let emergency = if e.break_glass {
-        let reason = if e.break_glass_reason.is_empty() {
-            "reason withheld".to_owned()
-        } else {
-            format!("\"{}\"", e.break_glass_reason)
-        };
-        format!("  ⚠ EMERGENCY ACCESS: {reason} (review: {})", e.review)
-    } else {
-        String::new()
-    };
-    let who = if e.requester_withheld {
-        "someone at an organization not named to you".to_owned()
-    } else {
-        format!(
-            "{} ({}, NPI {}) at {}",
-            e.practitioner_name,
-            e.practitioner_id,
-            or_none(&e.practitioner_professional_id),
-            e.requester_tenant
-        )
-    };
-    println!(
-        "  {}  {who} for {}: from {}{emergency}  [ledger #{}]",
-        e.at,
-        e.purpose,
-        if from.is_empty() {
-            "nobody".to_owned()
-        } else {
-            from.join(", ")
-        },
-        e.ledger_seq
-    );
 }
