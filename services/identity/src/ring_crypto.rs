@@ -80,6 +80,9 @@ impl Verifier<Vec<u8>> for RingVerifier {
     ) -> std::result::Result<(), SignatureError> {
         let checked = match (self.check, self.key.kind()) {
             (Check::Rsa(parameters), DecodingKeyKind::RsaModulusExponent { n, e }) => {
+                // Some providers pad `n` or `e` with a zero byte (same value);
+                // ring refuses leading zeros.
+                let (n, e) = (without_leading_zeros(n), without_leading_zeros(e));
                 ring_sig::RsaPublicKeyComponents { n, e }.verify(parameters, message, signature)
             }
             (Check::Rsa(parameters), DecodingKeyKind::SecretOrDer(der)) => {
@@ -96,6 +99,11 @@ impl Verifier<Vec<u8>> for RingVerifier {
     }
 }
 
+fn without_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
+}
+
 impl JwtVerifier for RingVerifier {
     fn algorithm(&self) -> Algorithm {
         self.algorithm
@@ -105,24 +113,71 @@ impl JwtVerifier for RingVerifier {
 #[cfg(test)]
 mod tests {
     use jsonwebtoken::jwk::Jwk;
-    use jsonwebtoken::{Header, Validation};
+    use jsonwebtoken::{EncodingKey, Header, Validation};
+    use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::dev_provider::SigningAlgorithm;
 
-    /// A token signed with the default provider (as the development
-    /// provider signs), and its key as a verifier gets it: from the JWK.
-    fn signed(alg: SigningAlgorithm) -> (String, DecodingKey) {
+    /// A signing key for `alg` and its public key twice: from the JWK (what
+    /// a verifier gets from a provider) and from a PEM.
+    fn keys(alg: Algorithm) -> (EncodingKey, DecodingKey, DecodingKey) {
         assert!(
             install(),
             "before any other use of jsonwebtoken in this process"
         );
-        let key = alg.new_key().expect("key");
-        let jwk = Jwk::from_encoding_key(&key, alg.jws()).expect("jwk");
+        let (encoding, pem) = match alg.family() {
+            jsonwebtoken::AlgorithmFamily::Rsa => {
+                let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("rsa");
+                let private = key.to_pkcs8_pem(LineEnding::LF).expect("pem");
+                let public = key
+                    .to_public_key()
+                    .to_public_key_pem(LineEnding::LF)
+                    .expect("pem");
+                let encoding = EncodingKey::from_rsa_pem(private.as_bytes()).expect("key");
+                (
+                    encoding,
+                    DecodingKey::from_rsa_pem(public.as_bytes()).expect("key"),
+                )
+            }
+            jsonwebtoken::AlgorithmFamily::Ec => {
+                let curve = if alg == Algorithm::ES384 {
+                    &rcgen::PKCS_ECDSA_P384_SHA384
+                } else {
+                    &rcgen::PKCS_ECDSA_P256_SHA256
+                };
+                let pair = rcgen::KeyPair::generate_for(curve).expect("ec");
+                let encoding =
+                    EncodingKey::from_ec_pem(pair.serialize_pem().as_bytes()).expect("key");
+                let decoding =
+                    DecodingKey::from_ec_pem(pair.public_key_pem().as_bytes()).expect("key");
+                (encoding, decoding)
+            }
+            _ => {
+                let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).expect("ed25519");
+                let encoding =
+                    EncodingKey::from_ed_pem(pair.serialize_pem().as_bytes()).expect("key");
+                let decoding =
+                    DecodingKey::from_ed_pem(pair.public_key_pem().as_bytes()).expect("key");
+                // The JWK of an OKP key is its raw public key, `x`.
+                use base64::Engine as _;
+                let x =
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(pair.public_key_raw());
+                let from_jwk = DecodingKey::from_ed_components(&x).expect("key");
+                return (encoding, from_jwk, decoding);
+            }
+        };
+        let jwk = Jwk::from_encoding_key(&encoding, alg).expect("jwk");
+        (
+            encoding,
+            DecodingKey::from_jwk(&jwk).expect("decoding key"),
+            pem,
+        )
+    }
+
+    fn sign(alg: Algorithm, key: &EncodingKey) -> String {
         let claims = json!({"sub": "dr-lee", "exp": jsonwebtoken::get_current_timestamp() + 60});
-        let token = jsonwebtoken::encode(&Header::new(alg.jws()), &claims, &key).expect("sign");
-        (token, DecodingKey::from_jwk(&jwk).expect("decoding key"))
+        jsonwebtoken::encode(&Header::new(alg), &claims, key).expect("sign")
     }
 
     fn checked(token: &str, key: &DecodingKey, alg: Algorithm) -> bool {
@@ -131,24 +186,53 @@ mod tests {
         jsonwebtoken::decode::<Value>(token, key, &validation).is_ok()
     }
 
+    fn with_changed_signature(token: &str) -> String {
+        let (head, signature) = token.rsplit_once('.').expect("three parts");
+        let mut bytes = signature.to_owned().into_bytes();
+        bytes[10] = if bytes[10] == b'A' { b'B' } else { b'A' };
+        format!("{head}.{}", String::from_utf8(bytes).expect("ascii"))
+    }
+
     #[test]
-    fn ring_accepts_what_was_signed_and_refuses_a_changed_signature() {
-        for alg in [SigningAlgorithm::Rs256, SigningAlgorithm::Es256] {
-            let (token, key) = signed(alg);
-            assert!(checked(&token, &key, alg.jws()), "{alg:?}");
-            let (head, signature) = token.rsplit_once('.').expect("three parts");
-            let mut bytes = signature.to_owned().into_bytes();
-            bytes[10] = if bytes[10] == b'A' { b'B' } else { b'A' };
-            let forged = format!("{head}.{}", String::from_utf8(bytes).expect("ascii"));
-            assert!(!checked(&forged, &key, alg.jws()), "{alg:?} forged");
+    fn every_asymmetric_algorithm_verifies_from_jwk_and_pem_and_refuses_a_changed_signature() {
+        use Algorithm::*;
+        for alg in [
+            RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA,
+        ] {
+            let (encoding, from_jwk, from_pem) = keys(alg);
+            let token = sign(alg, &encoding);
+            assert!(checked(&token, &from_jwk, alg), "{alg:?} from the JWK");
+            assert!(checked(&token, &from_pem, alg), "{alg:?} from the PEM");
+            let forged = with_changed_signature(&token);
+            assert!(!checked(&forged, &from_jwk, alg), "{alg:?} forged");
         }
     }
 
     #[test]
-    fn a_key_of_another_family_is_refused() {
-        let (token, _) = signed(SigningAlgorithm::Es256);
-        let (_, rsa_key) = signed(SigningAlgorithm::Rs256);
-        assert!(!checked(&token, &rsa_key, Algorithm::ES256));
+    fn a_signature_of_one_algorithm_does_not_pass_for_another() {
+        let (encoding, key, _) = keys(Algorithm::RS256);
+        let token = sign(Algorithm::RS256, &encoding);
+        let (message, signature) = token.rsplit_once('.').expect("three parts");
+        for other in [Algorithm::PS256, Algorithm::RS384] {
+            let passed = jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key, other);
+            assert!(!passed.unwrap_or(false), "RS256 accepted as {other:?}");
+        }
+        let (_, ec_key, _) = keys(Algorithm::ES256);
+        assert!(!checked(&token, &ec_key, Algorithm::RS256), "wrong family");
+    }
+
+    #[test]
+    fn a_modulus_padded_with_a_zero_byte_is_the_same_key() {
+        let (encoding, key, _) = keys(Algorithm::RS256);
+        let DecodingKeyKind::RsaModulusExponent { n, e } = key.kind() else {
+            panic!("a JWK gives RSA components");
+        };
+        let padded = DecodingKey::from_rsa_raw_components(&[&[0u8][..], n].concat(), e);
+        assert!(checked(
+            &sign(Algorithm::RS256, &encoding),
+            &padded,
+            Algorithm::RS256
+        ));
     }
 
     #[test]

@@ -51,17 +51,22 @@ pub async fn print_access_report(client: &mut Client, person: String) -> Result<
 /// `when  organization  practitioner  purpose  from …  [emergency]  ledger`,
 /// tab-separated; what the reader may not see is said to be withheld.
 pub fn report_line(e: &pb::AccessReportEntry) -> String {
+    // Names and reasons come from other organizations: printed escaped, so
+    // that a tab or newline in them cannot fake a column or a line.
     let requester = if e.requester_withheld {
-        "(withheld)	(an organization not named to you)".to_owned()
+        "(not named to you)\t(not named to you)".to_owned()
     } else {
         let npi = if e.practitioner_professional_id.is_empty() {
             String::new()
         } else {
-            format!(", NPI {}", e.practitioner_professional_id)
+            format!(", NPI {}", e.practitioner_professional_id.escape_debug())
         };
         format!(
-            "{}	{} ({}{npi}, {})",
-            e.requester_tenant, e.practitioner_name, e.practitioner_id, e.practitioner_role
+            "{}\t{} ({}{npi}, {})",
+            e.requester_tenant.escape_debug(),
+            e.practitioner_name.escape_debug(),
+            e.practitioner_id.escape_debug(),
+            e.practitioner_role.escape_debug()
         )
     };
     let sources: Vec<String> = e
@@ -69,14 +74,14 @@ pub fn report_line(e: &pb::AccessReportEntry) -> String {
         .iter()
         .map(|s| {
             let who = if s.withheld {
-                "organizations not named to you"
+                "organizations not named to you".to_owned()
             } else {
-                &s.tenant
+                s.tenant.escape_debug().to_string()
             };
             let categories = if s.categories.is_empty() {
                 String::new()
             } else {
-                format!(" [{}]", s.categories.join(","))
+                format!(" [{}]", s.categories.join(",").escape_debug())
             };
             format!("{who} ({} resources{categories})", s.released)
         })
@@ -85,26 +90,26 @@ pub fn report_line(e: &pb::AccessReportEntry) -> String {
         let reason = if e.break_glass_reason.is_empty() {
             "reason withheld".to_owned()
         } else {
-            format!("\"{}\"", e.break_glass_reason)
+            format!("\"{}\"", e.break_glass_reason.escape_debug())
         };
         format!(
             "\tEMERGENCY ACCESS (break-the-glass: {reason}; review: {})",
-            e.review
+            e.review.escape_debug()
         )
     } else {
         String::new()
     };
     format!(
         "{}\t{requester}\t{}\tfrom {}{emergency}\t(ledger #{} {})",
-        e.at,
-        e.purpose,
+        e.at.escape_debug(),
+        e.purpose.escape_debug(),
         if sources.is_empty() {
             "nobody (nothing released)".to_owned()
         } else {
             sources.join(", ")
         },
         e.ledger_seq,
-        &e.ledger_hash[..e.ledger_hash.len().min(16)]
+        e.ledger_hash.get(..16).unwrap_or(&e.ledger_hash)
     )
 }
 

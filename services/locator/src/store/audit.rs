@@ -54,12 +54,28 @@ impl DirectoryStore {
             .all(&self.db)
             .await?;
         let mut expected = std::collections::HashMap::with_capacity(rows.len());
+        let mut before_the_ledger = 0;
         for row in rows {
-            let seq = row
-                .ledger_seq
-                .and_then(|seq| u64::try_from(seq).ok())
-                .ok_or_else(|| disagreement(&row.id, "it has no ledger entry"))?;
-            expected.insert(seq, row.id);
+            let Some(seq) = row.ledger_seq else {
+                // Recorded before the ledger existed (issue 7): in the
+                // disclosure records only, not in the ledger's report.
+                before_the_ledger += 1;
+                continue;
+            };
+            let seq = u64::try_from(seq)
+                .map_err(|_| disagreement(&row.id, &format!("ledger position {seq}")))?;
+            if let Some(other) = expected.insert(seq, row.id.clone()) {
+                return Err(disagreement(
+                    &row.id,
+                    &format!("disclosure {other} claims the same ledger entry {seq}"),
+                ));
+            }
+        }
+        if before_the_ledger > 0 {
+            tracing::warn!(
+                disclosures = before_the_ledger,
+                "disclosures recorded before the audit ledger are not in the access report"
+            );
         }
         let positions: Vec<u64> = expected.keys().copied().collect();
         let entries = read_entries_at(&self.db, &Chain::Locator, &positions).await?;
