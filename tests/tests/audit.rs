@@ -251,7 +251,7 @@ mod with_disclosures {
     use continuum_proto::node::v1::PatientAccessReportRequest;
     use tonic::Code;
 
-    use super::{sql, verify};
+    use super::{sql, tampered, verify};
 
     fn locator_db(referral: &Referral) -> std::path::PathBuf {
         referral.network.dir.path().join("locator/locator.db")
@@ -584,7 +584,7 @@ mod with_disclosures {
 
     #[tokio::test]
     async fn the_patients_access_report_shows_every_disclosure_and_the_reviewed_emergency() {
-        let referral = Referral::start().await;
+        let mut referral = Referral::start().await;
         let treat = referral.fetch("TREAT").await.expect("fetch");
         let emergency = referral
             .fetch_as(true, "ETREAT", "unconscious, suspected overdose")
@@ -654,5 +654,36 @@ mod with_disclosures {
         assert!(!report.contains("Ada"), "{report}");
         assert!(!report.contains("Opioid"), "{report}");
         assert!(emergency.break_glass);
+
+        // The report finds a person's entries through the disclosure
+        // records; `audit verify` checks those against the ledger, so that
+        // deleting one to hide a disclosure shows.
+        referral.network.kill_locator();
+        let db = locator_db(&referral);
+        let key = db.with_file_name("ledger-key.pk8");
+        sql(&db, "PRAGMA wal_checkpoint(TRUNCATE)");
+        let intact = verify(&db, &key);
+        let said = String::from_utf8_lossy(&intact.stdout);
+        assert!(intact.status.success(), "{said}");
+        assert!(
+            said.contains("disclosure records agree with the ledger: 2 disclosure(s)"),
+            "{said}"
+        );
+        let hidden = tampered(
+            &db,
+            "hidden",
+            &format!(
+                "DELETE FROM disclosures WHERE id = '{}'",
+                emergency.disclosure_id
+            ),
+        );
+        let refused = verify(&hidden, &key);
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success());
+        assert!(
+            said.contains("do NOT agree with the ledger")
+                && said.contains("has no disclosure record"),
+            "{said}"
+        );
     }
 }

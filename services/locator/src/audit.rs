@@ -13,6 +13,7 @@ use continuum_mesh::serve::Shutdown;
 
 use crate::LocatorError;
 use crate::directory::{AuthorizedNode, Directory};
+pub use crate::store::check_disclosure_records;
 use crate::store::{BreakGlassItem, DirectoryStore, LedgerDisclosure};
 
 /// Who reads a person's access report.

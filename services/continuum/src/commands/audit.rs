@@ -1,6 +1,8 @@
 //! `continuum audit verify`: check an audit ledger where it is stored —
 //! every entry's hash, every link of the chain, the sequence, and each
-//! signed checkpoint — and name the first entry where it was altered.
+//! signed checkpoint — and name the first entry where it was altered; at
+//! the locator, also that the disclosure records (through which the
+//! patient's access report finds its entries) agree with the ledger.
 //!
 //! It reads the database directly (the locator's, or a node's for one
 //! tenant's release chain), so it also works while the service is down.
@@ -142,6 +144,7 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         from.is_none() || !trusted_keys.is_empty(),
         "verifying from a checkpoint needs the key that signed it (--key or --key-file)"
     );
+    let locator = args.tenant.is_none();
     let chain = chain_of(args.tenant);
     let db = open(&args.database_url).await?;
     let signed = !trusted_keys.is_empty();
@@ -159,6 +162,13 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
                     " (no key given: signed checkpoints not checked, a cut tail or a wholly rewritten chain would not show)".to_owned()
                 }
             );
+            if locator {
+                // The access report finds a person's entries through these.
+                let checked = continuum_locator::audit::check_disclosure_records(&db)
+                    .await
+                    .context("the disclosure records do NOT agree with the ledger")?;
+                println!("disclosure records agree with the ledger: {checked} disclosure(s)");
+            }
             Ok(())
         }
         Err(broken) => anyhow::bail!("ledger `{}` is NOT intact: {broken}", chain.id()),

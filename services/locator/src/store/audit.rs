@@ -3,9 +3,12 @@
 //! ledger entry.
 
 use continuum_ledger::payload::{self, BreakGlassReview};
-use continuum_ledger::{Chain, read_entries_at};
+use std::collections::HashMap;
+
+use continuum_ledger::{Chain, read_entries, read_entries_at};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
 };
 
 use super::DirectoryStore;
@@ -53,7 +56,7 @@ impl DirectoryStore {
             .filter(disclosures::Column::PersonId.eq(person))
             .all(&self.db)
             .await?;
-        let mut expected = std::collections::HashMap::with_capacity(rows.len());
+        let mut expected = HashMap::with_capacity(rows.len());
         let mut before_the_ledger = 0;
         for row in rows {
             let Some(seq) = row.ledger_seq else {
@@ -219,4 +222,83 @@ impl DirectoryStore {
         tx.commit().await?;
         self.break_glass_item(access).await
     }
+}
+
+/// How many ledger entries a cross-check reads at a time.
+const CHECK_PAGE: u64 = 5_000;
+
+/// Check the disclosure records against the ledger, which the access
+/// report relies on: every `disclosure.*` entry of the `locator` chain has
+/// exactly one disclosure record, for the same disclosure and person, that
+/// names its position, and no record names a position that is not such an
+/// entry. (The records are ordinary rows; the ledger is what is
+/// tamper-evident.) Read-only; the number of disclosures checked, or the
+/// first disagreement.
+pub async fn check_disclosure_records(db: &DatabaseConnection) -> Result<u64, LocatorError> {
+    let mut checked = 0;
+    let mut from = 1;
+    loop {
+        let entries = read_entries(db, &Chain::Locator, from, CHECK_PAGE).await?;
+        let Some(last) = entries.last().map(|e| e.seq) else {
+            break;
+        };
+        let mut in_ledger = HashMap::new();
+        for entry in entries.iter().filter(|e| e.kind.starts_with("disclosure.")) {
+            let d: payload::Disclosure = serde_json::from_str(&entry.body)
+                .map_err(|e| LocatorError::Corrupt(format!("ledger entry {}: {e}", entry.seq)))?;
+            in_ledger.insert(entry.seq, (d.disclosure_id, d.person_id));
+        }
+        let rows = disclosures::Entity::find()
+            .filter(disclosures::Column::LedgerSeq.between(to_db(from)?, to_db(last)?))
+            .all(db)
+            .await?;
+        for row in rows {
+            let seq = row
+                .ledger_seq
+                .and_then(|s| u64::try_from(s).ok())
+                .unwrap_or(0);
+            match in_ledger.remove(&seq) {
+                Some((id, person)) if id == row.id && person == row.person_id => checked += 1,
+                Some((id, _)) => {
+                    return Err(disagreement(
+                        &row.id,
+                        &format!(
+                            "ledger entry {seq} records disclosure {id} of another person or id"
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(disagreement(
+                        &row.id,
+                        &format!("ledger entry {seq} is not a disclosure"),
+                    ));
+                }
+            }
+        }
+        if let Some((seq, (id, _))) = in_ledger.into_iter().min_by_key(|(seq, _)| *seq) {
+            return Err(disagreement(
+                &id,
+                &format!("ledger entry {seq} has no disclosure record (deleted or moved?)"),
+            ));
+        }
+        from = last + 1;
+    }
+    let beyond = disclosures::Entity::find()
+        .filter(disclosures::Column::LedgerSeq.gte(to_db(from)?))
+        .one(db)
+        .await?;
+    if let Some(row) = beyond {
+        return Err(disagreement(
+            &row.id,
+            &format!(
+                "it names ledger entry {:?}, past the ledger's end",
+                row.ledger_seq
+            ),
+        ));
+    }
+    Ok(checked)
+}
+
+fn to_db(seq: u64) -> Result<i64, LocatorError> {
+    i64::try_from(seq).map_err(|_| LocatorError::Corrupt(format!("ledger seq {seq} out of range")))
 }

@@ -36,7 +36,7 @@ use crate::directory::model::{
     CertificateRecord, Change, DirectoryEvent, NewOrganization, Node, NodeChanges, NodeStatus,
     Organization, OrganizationChanges, OrganizationStatus,
 };
-pub use audit::{BreakGlassItem, LedgerDisclosure};
+pub use audit::{BreakGlassItem, LedgerDisclosure, check_disclosure_records};
 use entities::{certificates, directory_events, enrollment_tokens, nodes, organizations};
 pub use registry::{Assignment, IncomingEvent, LinkEvent, Registration};
 pub use review::{Resolution, ReviewCandidate, ReviewItem};
