@@ -73,20 +73,37 @@ async fn an_untouched_ledger_verifies() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Each backend's name and verdict on a ledger of `n` entries after
+/// `tamper` worked on it through the attacker's connection.
+async fn verdicts_after(
+    n: usize,
+    tamper: impl AsyncFn(&DatabaseConnection) -> anyhow::Result<()>,
+) -> anyhow::Result<Vec<(&'static str, Result<Verified, Broken>)>> {
+    let mut verdicts = Vec::new();
+    for db in backends().await? {
+        let (_ledger, attacker) = ledger_of(&db, n).await?;
+        tamper(&attacker).await?;
+        verdicts.push((db.name, verdict(&db, &VerifyOptions::default()).await?));
+        db.cleanup().await?;
+    }
+    Ok(verdicts)
+}
+
 #[tokio::test]
 async fn one_changed_byte_of_a_body_is_found_at_its_entry() -> anyhow::Result<()> {
-    for db in backends().await? {
-        let (_ledger, attacker) = ledger_of(&db, 10).await?;
+    let verdicts = verdicts_after(10, async |attacker| {
         let changed = execute(
-            &attacker,
+            attacker,
             "UPDATE ledger_entries SET body = replace(body, 'TREAT', 'TREAX') WHERE seq = 5",
             vec![],
         )
         .await?;
         assert_eq!(changed, 1);
-        let verdict = verdict(&db, &VerifyOptions::default()).await?;
-        assert_eq!(verdict, broken(5, Break::Altered), "{}", db.name);
-        db.cleanup().await?;
+        Ok(())
+    })
+    .await?;
+    for (name, verdict) in verdicts {
+        assert_eq!(verdict, broken(5, Break::Altered), "{name}");
     }
     Ok(())
 }
@@ -99,83 +116,75 @@ async fn edits_of_time_kind_link_or_hash_are_found_at_their_entry() -> anyhow::R
         "UPDATE ledger_entries SET prev_hash = hash WHERE seq = 4",
         "UPDATE ledger_entries SET hash = prev_hash WHERE seq = 4",
     ] {
-        for db in backends().await? {
-            let (_ledger, attacker) = ledger_of(&db, 6).await?;
-            execute(&attacker, edit, vec![]).await?;
-            let verdict = verdict(&db, &VerifyOptions::default()).await?;
-            assert_eq!(verdict, broken(4, Break::Altered), "{}: {edit}", db.name);
-            db.cleanup().await?;
+        let verdicts = verdicts_after(6, async |attacker| {
+            execute(attacker, edit, vec![]).await?;
+            Ok(())
+        })
+        .await?;
+        for (name, verdict) in verdicts {
+            assert_eq!(verdict, broken(4, Break::Altered), "{name}: {edit}");
         }
     }
     Ok(())
 }
 
+const DELETE_ENTRY_5: &str = "DELETE FROM ledger_entries WHERE seq = 5";
+
 #[tokio::test]
 async fn a_deleted_entry_shows_as_a_gap_at_its_seq() -> anyhow::Result<()> {
-    for db in backends().await? {
-        let (_ledger, attacker) = ledger_of(&db, 10).await?;
-        execute(
-            &attacker,
-            "DELETE FROM ledger_entries WHERE seq = 5",
-            vec![],
-        )
-        .await?;
-        let verdict = verdict(&db, &VerifyOptions::default()).await?;
+    let verdicts = verdicts_after(10, async |attacker| {
+        execute(attacker, DELETE_ENTRY_5, vec![]).await?;
+        Ok(())
+    })
+    .await?;
+    for (name, verdict) in verdicts {
         assert_eq!(
             verdict,
             broken(5, Break::SequenceGap { found: 6 }),
-            "{}",
-            db.name
+            "{name}"
         );
-        db.cleanup().await?;
     }
     Ok(())
 }
 
 #[tokio::test]
 async fn a_deleted_entry_hidden_by_renumbering_breaks_the_chain_at_its_seq() -> anyhow::Result<()> {
-    for db in backends().await? {
-        let (_ledger, attacker) = ledger_of(&db, 10).await?;
-        execute(
-            &attacker,
-            "DELETE FROM ledger_entries WHERE seq = 5",
-            vec![],
-        )
-        .await?;
-        renumber(&attacker, 6, -1).await?;
-        let verdict = verdict(&db, &VerifyOptions::default()).await?;
-        let renumbered = Break::ChainBroken(LinkBreak::Renumbered { written_as: 6 });
-        assert_eq!(verdict, broken(5, renumbered), "{}", db.name);
-        db.cleanup().await?;
+    let verdicts = verdicts_after(10, async |attacker| {
+        execute(attacker, DELETE_ENTRY_5, vec![]).await?;
+        renumber(attacker, 6, -1).await
+    })
+    .await?;
+    let renumbered = Break::ChainBroken(LinkBreak::Renumbered { written_as: 6 });
+    for (name, verdict) in verdicts {
+        assert_eq!(verdict, broken(5, renumbered.clone()), "{name}");
     }
     Ok(())
 }
 
 #[tokio::test]
 async fn an_inserted_entry_is_named_even_when_well_formed() -> anyhow::Result<()> {
-    for db in backends().await? {
-        let (_ledger, attacker) = ledger_of(&db, 10).await?;
-        // A forger who knows the format: entry 5 follows entry 4 and hashes
-        // correctly; the genuine entries move up one.
+    // A forger who knows the format: entry 5 follows entry 4 and hashes
+    // correctly; the genuine entries move up one.
+    let verdicts = verdicts_after(10, async |attacker| {
         let prev = query::<Vec<u8>>(
-            &attacker,
+            attacker,
             "SELECT hash FROM ledger_entries WHERE seq = 4",
             vec![],
         )
         .await?;
         let at = query::<i64>(
-            &attacker,
+            attacker,
             "SELECT recorded_at_ms FROM ledger_entries WHERE seq = 4",
             vec![],
         )
         .await?;
-        renumber(&attacker, 5, 1).await?;
+        renumber(attacker, 5, 1).await?;
         let prev = Hash::from_slice(&prev).ok_or_else(|| anyhow::anyhow!("hash"))?;
         let body = r#"{"forged":true}"#;
         let kind = EntryKind::DisclosurePermit.code();
         let hash = entry_hash("locator", 5, at, kind, body, &prev);
         execute(
-            &attacker,
+            attacker,
             "INSERT INTO ledger_entries (chain, seq, recorded_at_ms, kind, body, prev_hash, hash) \
              VALUES ('locator', 5, $1, $2, $3, $4, $5)",
             vec![
@@ -187,38 +196,39 @@ async fn an_inserted_entry_is_named_even_when_well_formed() -> anyhow::Result<()
             ],
         )
         .await?;
-        let verdict = verdict(&db, &VerifyOptions::default()).await?;
+        Ok(())
+    })
+    .await?;
+    for (name, verdict) in verdicts {
         assert_eq!(
             verdict,
             broken(5, Break::ChainBroken(LinkBreak::Inserted)),
-            "{}",
-            db.name
+            "{name}"
         );
-        db.cleanup().await?;
     }
     Ok(())
 }
 
 #[tokio::test]
 async fn two_swapped_entries_are_named() -> anyhow::Result<()> {
-    for db in backends().await? {
-        let (_ledger, attacker) = ledger_of(&db, 10).await?;
+    let verdicts = verdicts_after(10, async |attacker| {
         for (from, to) in [(5, -1), (6, 5), (-1, 6)] {
             execute(
-                &attacker,
+                attacker,
                 "UPDATE ledger_entries SET seq = $1 WHERE seq = $2",
                 vec![i64::from(to).into(), i64::from(from).into()],
             )
             .await?;
         }
-        let verdict = verdict(&db, &VerifyOptions::default()).await?;
+        Ok(())
+    })
+    .await?;
+    for (name, verdict) in verdicts {
         assert_eq!(
             verdict,
             broken(5, Break::ChainBroken(LinkBreak::Swapped)),
-            "{}",
-            db.name
+            "{name}"
         );
-        db.cleanup().await?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 use continuum_ledger::payload::{self, BreakGlassReview};
 use std::collections::HashMap;
 
-use continuum_ledger::{Chain, read_entries, read_entries_at};
+use continuum_ledger::{Chain, Entry, read_entries, read_entries_at};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set,
@@ -81,41 +81,28 @@ impl DirectoryStore {
             );
         }
         let positions: Vec<u64> = expected.keys().copied().collect();
-        let entries = read_entries_at(&self.db, &Chain::Locator, &positions).await?;
-        if entries.len() != expected.len() {
-            let found: std::collections::HashSet<u64> = entries.iter().map(|e| e.seq).collect();
-            let (seq, id) = expected
-                .iter()
-                .find(|(seq, _)| !found.contains(seq))
-                .map(|(seq, id)| (*seq, id.clone()))
-                .unwrap_or_default();
+        let mut report = Vec::with_capacity(positions.len());
+        for entry in read_entries_at(&self.db, &Chain::Locator, &positions).await? {
+            let id = expected.remove(&entry.seq).unwrap_or_default();
+            let disclosure = disclosure_in(&entry)?
+                .filter(|d| d.disclosure_id == id && d.person_id == person)
+                .ok_or_else(|| {
+                    disagreement(
+                        &id,
+                        &format!("ledger entry {} records another event", entry.seq),
+                    )
+                })?;
+            report.push(LedgerDisclosure {
+                seq: entry.seq,
+                hash: entry.hash.to_string(),
+                recorded_at_ms: entry.recorded_at_ms,
+                disclosure,
+            });
+        }
+        if let Some((seq, id)) = expected.into_iter().min() {
             return Err(disagreement(&id, &format!("ledger entry {seq} is missing")));
         }
-        entries
-            .into_iter()
-            .map(|entry| {
-                let disclosure: payload::Disclosure =
-                    serde_json::from_str(&entry.body).map_err(|e| {
-                        LocatorError::Corrupt(format!("ledger entry {}: {e}", entry.seq))
-                    })?;
-                let id = &expected[&entry.seq];
-                if !entry.kind.starts_with("disclosure.")
-                    || &disclosure.disclosure_id != id
-                    || disclosure.person_id != person
-                {
-                    return Err(disagreement(
-                        id,
-                        &format!("ledger entry {} records another event", entry.seq),
-                    ));
-                }
-                Ok(LedgerDisclosure {
-                    seq: entry.seq,
-                    hash: entry.hash.to_string(),
-                    recorded_at_ms: entry.recorded_at_ms,
-                    disclosure,
-                })
-            })
-            .collect()
+        Ok(report)
     }
 
     /// Break-the-glass accesses, newest first, with the disclosures made
@@ -243,10 +230,10 @@ pub async fn check_disclosure_records(db: &DatabaseConnection) -> Result<u64, Lo
             break;
         };
         let mut in_ledger = HashMap::new();
-        for entry in entries.iter().filter(|e| e.kind.starts_with("disclosure.")) {
-            let d: payload::Disclosure = serde_json::from_str(&entry.body)
-                .map_err(|e| LocatorError::Corrupt(format!("ledger entry {}: {e}", entry.seq)))?;
-            in_ledger.insert(entry.seq, (d.disclosure_id, d.person_id));
+        for entry in &entries {
+            if let Some(d) = disclosure_in(entry)? {
+                in_ledger.insert(entry.seq, (d.disclosure_id, d.person_id));
+            }
         }
         let rows = disclosures::Entity::find()
             .filter(disclosures::Column::LedgerSeq.between(to_db(from)?, to_db(last)?))
@@ -299,6 +286,17 @@ pub async fn check_disclosure_records(db: &DatabaseConnection) -> Result<u64, Lo
     Ok(checked)
 }
 
-fn to_db(seq: u64) -> Result<i64, LocatorError> {
+/// The disclosure an entry records, if it records one.
+fn disclosure_in(entry: &Entry) -> Result<Option<payload::Disclosure>, LocatorError> {
+    if !entry.kind.starts_with("disclosure.") {
+        return Ok(None);
+    }
+    serde_json::from_str(&entry.body)
+        .map(Some)
+        .map_err(|e| LocatorError::Corrupt(format!("ledger entry {}: {e}", entry.seq)))
+}
+
+/// A ledger position as the database stores it.
+pub(super) fn to_db(seq: u64) -> Result<i64, LocatorError> {
     i64::try_from(seq).map_err(|_| LocatorError::Corrupt(format!("ledger seq {seq} out of range")))
 }

@@ -276,8 +276,7 @@ impl DirectoryStore {
     ) -> Result<(), LocatorError> {
         let (tx, mut chain) = self.write_audited().await?;
         let entry = chain.record(&tx, &ledger_disclosure(record)).await?;
-        let ledger_seq = i64::try_from(entry.seq)
-            .map_err(|_| LocatorError::Corrupt(format!("ledger seq {} out of range", entry.seq)))?;
+        let ledger_seq = super::audit::to_db(entry.seq)?;
         if let Some(access) = opened {
             break_glass_accesses::ActiveModel {
                 id: Set(access.id.clone()),
