@@ -22,7 +22,7 @@
 //! | `consent.change` | DCM 110110 Patient Record | ISO 21089 `originate` (version 1) or `amend` | `C` or `U` | `0` |
 //! | `consent.policy` | DCM 110113 Security Alert | DCM 110129 Security Configuration | `U` | `0` |
 //! | `directory.change` | DCM 110113 Security Alert | DCM 110129 (a certificate issued) or 110128 Network Configuration | `C` (`*.create`, `node.enroll`, `node.renew`) or `U` | `0` |
-//! | `mpi.link` | DCM 110110 Patient Record | ISO 21089 `link` or `unlink` | `U` | `0` |
+//! | `mpi.link` | DCM 110110 Patient Record | ISO 21089 `link` (registered, linked), `unlink`, `amend` (updated), `merge`, `deprecate` (deactivated); none for a rejected review | `U` | `0` |
 //! | `break-glass.review` | DCM 110113 Security Alert | — | `E` | `0` |
 //!
 //! Every event also has the subtype `urn:continuum:ledger-kind#<kind>`.
@@ -466,18 +466,24 @@ fn directory_change(d: &DirectoryChange, source: &AuditSource) -> Event {
     event
 }
 
+/// The ISO 21089 lifecycle event of a patient-index action, as the
+/// locator records them (`link`/`unlink` are the payload's first names).
+fn mpi_lifecycle(action: &str) -> Option<(&'static str, &'static str)> {
+    match action {
+        "registered" | "linked" | "link" => Some(("link", "Link Record Lifecycle Event")),
+        "unlinked" | "unlink" => Some(("unlink", "Unlink Record Lifecycle Event")),
+        "updated" => Some(("amend", "Amend (Update) Record Lifecycle Event")),
+        "merged" => Some(("merge", "Merge Record Lifecycle Event")),
+        "deactivated" => Some(("deprecate", "Deprecate Record Lifecycle Event")),
+        // `review.rejected`: a candidate link refused, nothing changed.
+        _ => None,
+    }
+}
+
 fn mpi_link(m: &MpiLinkChange, source: &AuditSource) -> Event {
     let mut event = Event::new(coding(DICOM, "110110", "Patient Record"), "U");
-    match m.action.as_str() {
-        "link" => event
-            .subtypes
-            .push(coding(LIFECYCLE, "link", "Link Record Lifecycle Event")),
-        "unlink" => {
-            event
-                .subtypes
-                .push(coding(LIFECYCLE, "unlink", "Unlink Record Lifecycle Event"))
-        }
-        _ => {}
+    if let Some((code, display)) = mpi_lifecycle(&m.action) {
+        event.subtypes.push(coding(LIFECYCLE, code, display));
     }
     event.agents = match &m.actor {
         Some(actor) => vec![actor_agent(actor), application_agent(source, false)],

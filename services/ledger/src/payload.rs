@@ -150,12 +150,13 @@ impl Record for DirectoryChange {
 /// The master patient index linked or unlinked a local patient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MpiLinkChange {
-    /// `link` or `unlink`.
+    /// From the feed: `registered`, `updated`, `merged`, `deactivated`;
+    /// from operators: `linked`, `unlinked`, `review.rejected`.
     pub action: String,
     pub person_id: String,
     pub tenant: String,
     pub local_id: String,
-    /// `deterministic`, `probabilistic` or `operator`.
+    /// `matcher` (the patient index, on a node's feed) or `operator`.
     pub method: String,
     /// The match score, in thousandths, for probabilistic links.
     pub score_milli: Option<i64>,

@@ -223,8 +223,8 @@ fn locator_chain() -> anyhow::Result<TestChain> {
     chain.record(&directory("organization.create", None))?;
     chain.record(&directory("node.enroll", Some("4f1a09c3d2")))?;
     chain.record(&directory("node.create", None))?;
-    chain.record(&mpi("link", None))?;
-    chain.record(&mpi("unlink", Some("op-mpi")))?;
+    chain.record(&mpi("registered", None))?;
+    chain.record(&mpi("unlinked", Some("op-mpi")))?;
     chain.record(&review("unjustified"))?;
     Ok(chain)
 }
@@ -690,6 +690,29 @@ fn each_other_kind_maps_to_its_audit_pattern() -> anyhow::Result<()> {
     );
     let access = entity_by_system(&reviewed, "urn:continuum:break-glass-access").expect("access");
     assert_eq!(access["what"]["identifier"]["value"], "bga-5521");
+    Ok(())
+}
+
+#[test]
+fn every_patient_index_action_the_locator_records_has_its_lifecycle_event() -> anyhow::Result<()> {
+    let mut chain = TestChain::new("locator");
+    for (action, lifecycle) in [
+        ("registered", Some("link")),
+        ("updated", Some("amend")),
+        ("merged", Some("merge")),
+        ("deactivated", Some("deprecate")),
+        ("linked", Some("link")),
+        ("unlinked", Some("unlink")),
+        ("review.rejected", None),
+    ] {
+        let event = chain.event(&mpi(action, Some("operator")))?;
+        let found: Vec<String> = codes(&event["subtype"])
+            .into_iter()
+            .filter(|(system, _)| system.ends_with("iso-21089-lifecycle"))
+            .map(|(_, code)| code)
+            .collect();
+        assert_eq!(found, lifecycle.into_iter().collect::<Vec<_>>(), "{action}");
+    }
     Ok(())
 }
 
