@@ -12,6 +12,9 @@ use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use crate::error::LedgerError;
 use crate::hash::sha256;
 
+/// The signing key's file name in a service's data folder.
+pub const KEY_FILE: &str = "ledger-key.pk8";
+
 /// A signing key: an Ed25519 key pair kept as its PKCS#8 document.
 pub struct LedgerKey {
     pair: Ed25519KeyPair,
@@ -39,6 +42,27 @@ impl LedgerKey {
             pkcs8: der.to_vec(),
             public,
         })
+    }
+
+    /// The key at `path`, made (with its folder) and saved there the first
+    /// time; an existing file is only ever read, and one that does not
+    /// read is an error, never replaced.
+    pub fn open_or_generate(path: &Path) -> Result<LedgerKey, LedgerError> {
+        if path.exists() {
+            return LedgerKey::load(path);
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| key_file(dir, e))?;
+        }
+        let key = LedgerKey::generate()?;
+        key.save(path)?;
+        tracing::info!(
+            path = %path.display(),
+            key_id = %key.key_id(),
+            public_key = %key.public_key().to_hex(),
+            "ledger signing key created"
+        );
+        Ok(key)
     }
 
     /// Read a key file (PKCS#8 DER).
@@ -131,6 +155,33 @@ impl fmt::Debug for PublicKey {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_key_is_generated_once_and_kept() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("data").join(KEY_FILE);
+        let first = LedgerKey::open_or_generate(&path)?;
+        let bytes = std::fs::read(&path)?;
+        let again = LedgerKey::open_or_generate(&path)?;
+        assert_eq!(again.public_key(), first.public_key());
+        assert_eq!(
+            std::fs::read(&path)?,
+            bytes,
+            "the key file is never rewritten"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_unreadable_key_file_is_an_error_not_a_new_key() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join(KEY_FILE);
+        std::fs::write(&path, b"not a key")?;
+        assert!(LedgerKey::open_or_generate(&path).is_err());
+        assert_eq!(std::fs::read(&path)?, b"not a key");
+        Ok(())
+    }
+
     use super::*;
 
     #[test]

@@ -141,7 +141,7 @@ pub use connect::{SqliteSync, connect_writer};
 pub use entry::{Appended, Entry, Head};
 pub use error::LedgerError;
 pub use hash::{ENTRY_TAG, Hash, entry_hash};
-pub use key::{LedgerKey, PublicKey};
+pub use key::{KEY_FILE, LedgerKey, PublicKey};
 pub use kind::{EntryKind, UnknownKind};
 pub use store::{read_entries, read_entries_at};
 pub use verdict::{Break, Broken, LinkBreak, Verified};

@@ -133,19 +133,8 @@ impl Audit {
         key_path: &Path,
         env: Environment,
     ) -> Result<Audit, LocatorError> {
-        let key = if key_path.exists() {
-            LedgerKey::load(key_path)
-        } else {
-            let key = LedgerKey::generate()?;
-            key.save(key_path)?;
-            tracing::info!(path = %key_path.display(), key_id = %key.key_id(), "ledger signing key created");
-            Ok(key)
-        }
-        .map_err(|e| {
-            LocatorError::Config(format!(
-                "ledger signing key {}: {e}",
-                key_path.display()
-            ))
+        let key = LedgerKey::open_or_generate(key_path).map_err(|e| {
+            LocatorError::Config(format!("ledger signing key {}: {e}", key_path.display()))
         })?;
         Ok(Audit {
             store,
@@ -273,7 +262,7 @@ impl Audit {
 
 /// Where the signing key lives by default.
 pub fn default_key_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("ledger-key.pk8")
+    data_dir.join(continuum_ledger::KEY_FILE)
 }
 
 #[cfg(test)]

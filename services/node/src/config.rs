@@ -155,7 +155,7 @@ impl NodeConfig {
 
     /// The key the node signs its release ledgers' checkpoints with.
     pub fn ledger_key_path(&self) -> PathBuf {
-        self.data_dir.join(crate::store::LEDGER_KEY_FILE)
+        self.data_dir.join(continuum_ledger::KEY_FILE)
     }
 
     /// The base URL of exported resources' `fullUrl`s.

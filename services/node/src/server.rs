@@ -25,7 +25,7 @@ use crate::api::{AuthLayer, Authenticator, ClinicalApi, SharingCalls};
 use crate::config::NetworkConfig;
 use crate::network::{FederationApi, LocatorLink, LocatorOnly};
 use crate::records::Records;
-use crate::store::{Checkpoints, Store, open_ledger_key};
+use crate::store::{Checkpoints, Store};
 use crate::tenant::Tenants;
 use crate::{NodeConfig, NodeError};
 
@@ -91,7 +91,7 @@ pub async fn serve(config: &NodeConfig, env: Environment) -> Result<RunningNode,
         0 => None,
         _ => {
             let path = config.ledger_key_path();
-            let key = open_ledger_key(&path).map_err(|e| {
+            let key = continuum_ledger::LedgerKey::open_or_generate(&path).map_err(|e| {
                 NodeError::Serve(format!(
                     "{e} (the key signing ledger checkpoints lives in data_dir; \
                      ledger_checkpoint_secs = 0 signs none)"

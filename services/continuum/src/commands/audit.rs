@@ -82,8 +82,9 @@ fn chain_of(tenant: Option<String>) -> Chain {
     }
 }
 
+/// An ordinary pool: verifying reads pages on two connections at once.
 async fn open(url: &str) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    continuum_ledger::connect_writer(url, continuum_ledger::SqliteSync::Normal)
+    continuum_migrations::database::connect(url, 4)
         .await
         .with_context(|| format!("opening {url}"))
 }

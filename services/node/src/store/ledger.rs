@@ -23,7 +23,6 @@
 //! ledger's writer and checkpoints never take the tenant's locks.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::sync::{Arc, Mutex as StdMutex};
 
 use continuum_ledger::payload::{Record, Release, Requester};
@@ -32,9 +31,6 @@ use continuum_mesh::clock::Clock;
 
 use super::{Disclosure, Store, StoreError, TenantTx};
 use crate::tenant::TenantId;
-
-/// The node's checkpoint signing key, under its `data_dir`.
-pub const LEDGER_KEY_FILE: &str = "ledger-key.pk8";
 
 impl From<LedgerError> for StoreError {
     fn from(err: LedgerError) -> Self {
@@ -139,24 +135,6 @@ impl TenantTx {
     }
 }
 
-/// The node's key for signing checkpoints, at `path`: generated on first
-/// start, loaded after, never overwritten.
-pub fn open_ledger_key(path: &Path) -> Result<LedgerKey, LedgerError> {
-    if path.exists() {
-        return LedgerKey::load(path);
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| LedgerError::KeyFile {
-            path: dir.to_owned(),
-            source: Arc::new(source),
-        })?;
-    }
-    let key = LedgerKey::generate()?;
-    key.save(path)?;
-    tracing::info!(key_id = %key.key_id(), public_key = %key.public_key().to_hex(), "generated the node's ledger key");
-    Ok(key)
-}
-
 /// Signs checkpoints of every tenant's chain with the node's key.
 #[derive(Debug, Clone)]
 pub struct Checkpoints {
@@ -212,36 +190,5 @@ impl Checkpoints {
     fn last_signed(&self, tenant: &TenantId) -> u64 {
         let signed = self.signed.lock().unwrap_or_else(|e| e.into_inner());
         signed.get(tenant).copied().unwrap_or(0)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_ledger_key_is_generated_once_and_kept() -> anyhow::Result<()> {
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join("data").join(LEDGER_KEY_FILE);
-        let first = open_ledger_key(&path)?;
-        let bytes = std::fs::read(&path)?;
-        let again = open_ledger_key(&path)?;
-        assert_eq!(again.public_key(), first.public_key());
-        assert_eq!(
-            std::fs::read(&path)?,
-            bytes,
-            "the key file is never rewritten"
-        );
-        Ok(())
-    }
-
-    #[test]
-    fn an_unreadable_key_file_is_an_error_not_a_new_key() -> anyhow::Result<()> {
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join(LEDGER_KEY_FILE);
-        std::fs::write(&path, b"not a key")?;
-        assert!(open_ledger_key(&path).is_err());
-        assert_eq!(std::fs::read(&path)?, b"not a key");
-        Ok(())
     }
 }

@@ -32,7 +32,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use crate::tenant::TenantId;
 pub use disclosures::Disclosure;
 pub use feed::FeedEvent;
-pub use ledger::{Checkpoints, LEDGER_KEY_FILE, Ledgers, open_ledger_key};
+pub use ledger::{Checkpoints, Ledgers};
 pub use tenant_tx::{NewVersion, PatientCriteria, StoredRow, TenantTx};
 
 /// A storage failure. Never carries row content.
