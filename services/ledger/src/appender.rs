@@ -193,17 +193,10 @@ impl Shared {
         let tx = store::begin_write(&self.db).await?;
         store::scope(&tx, &self.chain).await?;
         store::lock(&tx, &self.chain).await?;
-        let mut head = store::head(&tx, &self.chain).await?;
+        let head = store::head(&tx, &self.chain).await?;
         // One time for the batch: its entries were all waiting until now.
         let now = (self.now)().timestamp_millis();
-        let entries: Vec<Entry> = batch
-            .into_iter()
-            .map(|(kind, body)| {
-                let entry = Entry::next(self.chain.id(), &head, now, kind, body);
-                head = Head::after(&entry);
-                entry
-            })
-            .collect();
+        let (entries, _) = chained(&self.chain, head, now, batch);
         store::insert(&tx, &self.chain, &entries).await?;
         tx.commit().await?;
         Ok(entries.iter().map(Appended::from).collect())
@@ -241,6 +234,25 @@ async fn write(shared: Arc<Shared>, mut queue: mpsc::Receiver<Request>) {
     }
 }
 
+/// `items` as the entries that follow `head`, all recorded at `now`, and
+/// the head after them.
+fn chained(
+    chain: &Chain,
+    mut head: Head,
+    now: i64,
+    items: Vec<(EntryKind, String)>,
+) -> (Vec<Entry>, Head) {
+    let entries = items
+        .into_iter()
+        .map(|(kind, body)| {
+            let entry = Entry::next(chain.id(), &head, now, kind, body);
+            head = Head::after(&entry);
+            entry
+        })
+        .collect();
+    (entries, head)
+}
+
 /// The chain, taken for appends inside a caller's transaction (see
 /// [`Ledger::lock_in`]). Dropping it lets the next appender in.
 pub struct ChainLock {
@@ -265,11 +277,11 @@ impl ChainLock {
         body: &impl Serialize,
     ) -> Result<Appended, LedgerError> {
         let body = to_canonical_json(body)?;
-        let now = (self.now)().timestamp_millis();
-        let entry = Entry::next(self.chain.id(), &self.head, now, kind, body);
-        store::insert(tx, &self.chain, std::slice::from_ref(&entry)).await?;
-        self.head = Head::after(&entry);
-        Ok(Appended::from(&entry))
+        let appended = self.write(tx, vec![(kind, body)]).await?;
+        appended
+            .into_iter()
+            .next()
+            .ok_or_else(|| LedgerError::Corrupt("an append wrote no entry".into()))
     }
 
     pub async fn record(
@@ -278,6 +290,32 @@ impl ChainLock {
         payload: &impl Record,
     ) -> Result<Appended, LedgerError> {
         self.append(tx, payload.kind(), payload).await
+    }
+
+    /// Write one entry per payload in `tx`, in order, with as few
+    /// statements as the store allows (one per [`store::insert`] chunk).
+    pub async fn record_all<'a, P: Record + 'a>(
+        &mut self,
+        tx: &impl ConnectionTrait,
+        payloads: impl IntoIterator<Item = &'a P>,
+    ) -> Result<Vec<Appended>, LedgerError> {
+        let items = payloads
+            .into_iter()
+            .map(|p| Ok((p.kind(), to_canonical_json(p)?)))
+            .collect::<Result<Vec<_>, LedgerError>>()?;
+        self.write(tx, items).await
+    }
+
+    async fn write(
+        &mut self,
+        tx: &impl ConnectionTrait,
+        items: Vec<(EntryKind, String)>,
+    ) -> Result<Vec<Appended>, LedgerError> {
+        let now = (self.now)().timestamp_millis();
+        let (entries, head) = chained(&self.chain, self.head, now, items);
+        store::insert(tx, &self.chain, &entries).await?;
+        self.head = head;
+        Ok(entries.iter().map(Appended::from).collect())
     }
 }
 

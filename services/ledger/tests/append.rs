@@ -90,6 +90,22 @@ async fn appends_in_a_callers_transaction_commit_or_vanish_with_it() -> anyhow::
         let next = ledger.record(&disclosure(5)).await?;
         assert_eq!(next.seq, 4, "{}", db.name);
         assert_verifies(&db, &Chain::Locator, 4).await?;
+
+        // Several at once, in one statement, go on the same chain.
+        let tx = caller.begin().await?;
+        let mut chain = ledger.lock_in(&tx).await?;
+        let batch = [disclosure(6), disclosure(7), disclosure(8)];
+        let seqs: Vec<u64> = chain
+            .record_all(&tx, &batch)
+            .await?
+            .iter()
+            .map(|a| a.seq)
+            .collect();
+        let after = chain.record(&tx, &disclosure(9)).await?;
+        tx.commit().await?;
+        drop(chain);
+        assert_eq!((seqs, after.seq), (vec![5, 6, 7], 8), "{}", db.name);
+        assert_verifies(&db, &Chain::Locator, 8).await?;
         db.cleanup().await?;
     }
     Ok(())

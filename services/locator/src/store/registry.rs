@@ -332,9 +332,8 @@ impl FeedChanges {
                 .exec_without_returning(tx)
                 .await?;
         }
-        for row in &self.history {
-            chain.record(tx, &link_change(row)).await?;
-        }
+        let changes: Vec<_> = self.history.iter().map(link_change).collect();
+        chain.record_all(tx, &changes).await?;
         insert_all(tx, self.history).await?;
         insert_all(tx, self.reviews).await?;
         insert_all(tx, self.receipts).await?;
