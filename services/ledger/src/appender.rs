@@ -146,20 +146,22 @@ impl Ledger {
     /// Sign the chain's current head with `key` and store the checkpoint
     /// (or return the stored one if that head was signed already).
     pub async fn checkpoint(&self, key: &LedgerKey) -> Result<Checkpoint, LedgerError> {
-        let shared = &self.shared;
-        let head = shared.head().await?;
-        let signed = Checkpoint::sign(
-            shared.chain.id(),
-            &head,
-            (shared.now)().timestamp_millis(),
-            key,
-        );
-        let tx = store::begin_write(&shared.db).await?;
-        store::scope(&tx, &shared.chain).await?;
-        store::insert_checkpoint(&tx, &shared.chain, &signed).await?;
-        let stored = store::checkpoints(&tx, &shared.chain, Some(head.count)).await?;
-        tx.commit().await?;
-        Ok(stored.into_iter().next().unwrap_or(signed))
+        match self.shared.head_and_its_checkpoint().await? {
+            (_, Some(stored)) => Ok(stored),
+            (head, None) => self.shared.sign(&head, key).await,
+        }
+    }
+
+    /// Sign the chain's head with `key` if it has entries no checkpoint
+    /// covers yet; the new checkpoint, if one was made.
+    pub async fn checkpoint_if_grown(
+        &self,
+        key: &LedgerKey,
+    ) -> Result<Option<Checkpoint>, LedgerError> {
+        match self.shared.head_and_its_checkpoint().await? {
+            (head, None) if head.count > 0 => self.shared.sign(&head, key).await.map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// Verify the chain as stored, with its stored checkpoints.
@@ -179,6 +181,28 @@ impl Ledger {
 }
 
 impl Shared {
+    /// The head, and the stored checkpoint of it if there is one (reads only).
+    async fn head_and_its_checkpoint(&self) -> Result<(Head, Option<Checkpoint>), LedgerError> {
+        let tx = store::begin_read(&self.db).await?;
+        store::scope(&tx, &self.chain).await?;
+        let head = store::head(&tx, &self.chain).await?;
+        let stored = store::checkpoints(&tx, &self.chain, Some(head.count)).await?;
+        tx.commit().await?;
+        Ok((head, stored.into_iter().next()))
+    }
+
+    /// Sign `head` and store the checkpoint; if another process stored one
+    /// of the same head meanwhile, that one.
+    async fn sign(&self, head: &Head, key: &LedgerKey) -> Result<Checkpoint, LedgerError> {
+        let signed = Checkpoint::sign(self.chain.id(), head, (self.now)().timestamp_millis(), key);
+        let tx = store::begin_write(&self.db).await?;
+        store::scope(&tx, &self.chain).await?;
+        store::insert_checkpoint(&tx, &self.chain, &signed).await?;
+        let stored = store::checkpoints(&tx, &self.chain, Some(head.count)).await?;
+        tx.commit().await?;
+        Ok(stored.into_iter().next().unwrap_or(signed))
+    }
+
     async fn head(&self) -> Result<Head, LedgerError> {
         let tx = store::begin_read(&self.db).await?;
         store::scope(&tx, &self.chain).await?;

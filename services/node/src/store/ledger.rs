@@ -22,8 +22,8 @@
 //! SQLite: the write lock). Nothing takes them in another order: the
 //! ledger's writer and checkpoints never take the tenant's locks.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex as StdMutex};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use continuum_ledger::payload::{Record, Release, Requester};
 use continuum_ledger::{Appended, Chain, Ledger, LedgerError, LedgerKey, Now};
@@ -140,8 +140,6 @@ impl TenantTx {
 pub struct Checkpoints {
     ledgers: Ledgers,
     key: Arc<LedgerKey>,
-    /// Per tenant, the entry count this process last signed.
-    signed: Arc<StdMutex<HashMap<TenantId, u64>>>,
 }
 
 impl Checkpoints {
@@ -149,46 +147,26 @@ impl Checkpoints {
         Self {
             ledgers,
             key: Arc::new(key),
-            signed: Arc::default(),
         }
     }
 
-    /// Sign a checkpoint of each chain that grew since this process last
-    /// signed it (empty chains are skipped). A chain that cannot be signed
-    /// is logged and tried again next time. Returns how many were signed.
+    /// Sign a checkpoint of each chain with entries no checkpoint covers
+    /// yet (empty chains are skipped). A chain that cannot be signed is
+    /// logged and tried again next time. Returns how many were signed.
     pub async fn sign(&self) -> usize {
         let mut count = 0;
         for (tenant, ledger) in self.ledgers.iter() {
-            let last = self.last_signed(tenant);
-            let grew = match ledger.head().await {
-                Ok(head) => head.count > last,
-                Err(error) => {
-                    tracing::warn!(tenant = %tenant, %error, "release ledger head unreadable");
-                    continue;
-                }
-            };
-            if !grew {
-                continue;
-            }
-            match ledger.checkpoint(&self.key).await {
-                Ok(checkpoint) => {
+            match ledger.checkpoint_if_grown(&self.key).await {
+                Ok(Some(checkpoint)) => {
                     tracing::debug!(tenant = %tenant, entries = checkpoint.count, "release ledger checkpoint signed");
-                    self.signed
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(tenant.clone(), checkpoint.count);
                     count += 1;
                 }
+                Ok(None) => {}
                 Err(error) => {
                     tracing::warn!(tenant = %tenant, %error, "release ledger checkpoint failed");
                 }
             }
         }
         count
-    }
-
-    fn last_signed(&self, tenant: &TenantId) -> u64 {
-        let signed = self.signed.lock().unwrap_or_else(|e| e.into_inner());
-        signed.get(tenant).copied().unwrap_or(0)
     }
 }
