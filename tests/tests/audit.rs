@@ -54,6 +54,22 @@ fn sql(db: &Path, statements: &str) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
+/// The ledger stops taking entries into `table` (a full disk, a broken
+/// volume…) until [`bring_back`].
+fn take_offline(db: &Path, table: &str) {
+    sql(
+        db,
+        &format!(
+            "CREATE TRIGGER ledger_offline BEFORE INSERT ON {table} \
+             BEGIN SELECT RAISE(ABORT, 'ledger volume offline'); END"
+        ),
+    );
+}
+
+fn bring_back(db: &Path) {
+    sql(db, "DROP TRIGGER ledger_offline");
+}
+
 fn verify(db: &Path, key: &Path) -> Output {
     Command::new(continuum_bin())
         .args(["audit", "verify", "--database-url"])
@@ -180,12 +196,7 @@ fn a_directory_change_the_ledger_cannot_record_is_not_made() {
     let network = TestNetwork::start(3600);
     network.onboard("node-a", "https://127.0.0.1:7443", &["clinic-a"]);
     let db = network.dir.path().join("locator/locator.db");
-    // The ledger stops taking entries (a full disk, a broken volume…).
-    sql(
-        &db,
-        "CREATE TRIGGER ledger_offline BEFORE INSERT ON ledger_entries \
-         BEGIN SELECT RAISE(ABORT, 'ledger volume offline'); END",
-    );
+    take_offline(&db, "ledger_entries");
     let attempts: [&[&str]; 3] = [
         &["org", "create", "clinic-b", "--name", "Clinic B"],
         &["node", "revoke", "node-a", "--reason", "stolen laptop"],
@@ -207,7 +218,7 @@ fn a_directory_change_the_ledger_cannot_record_is_not_made() {
             "{attempt:?}: {stderr}"
         );
     }
-    sql(&db, "DROP TRIGGER ledger_offline");
+    bring_back(&db);
 
     // None of them happened, in the directory or in its event log.
     let organizations = network.admin_ok(&["org", "list"]);
@@ -251,7 +262,7 @@ mod with_disclosures {
     use continuum_proto::node::v1::PatientAccessReportRequest;
     use tonic::Code;
 
-    use super::{sql, tampered, verify};
+    use super::{bring_back, sql, take_offline, tampered, verify};
 
     fn locator_db(referral: &Referral) -> std::path::PathBuf {
         referral.network.dir.path().join("locator/locator.db")
@@ -263,12 +274,7 @@ mod with_disclosures {
         let before = referral.fetch("TREAT").await.expect("fetch");
         assert!(!before.resources.is_empty());
         let db = locator_db(&referral);
-        // The ledger stops taking entries (a full disk, a broken volume…).
-        sql(
-            &db,
-            "CREATE TRIGGER ledger_offline BEFORE INSERT ON ledger_entries \
-             BEGIN SELECT RAISE(ABORT, 'ledger volume offline'); END",
-        );
+        take_offline(&db, "ledger_entries");
         let refused = referral.fetch("TREAT").await.expect_err("refused");
         assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
         assert!(
@@ -283,7 +289,7 @@ mod with_disclosures {
             .admin_ok(&["disclosures", &before.person_id]);
         assert_eq!(log.matches("\tTREAT\t").count(), 1, "{log}");
 
-        sql(&db, "DROP TRIGGER ledger_offline");
+        bring_back(&db);
         referral
             .fetch("TREAT")
             .await
@@ -326,11 +332,7 @@ mod with_disclosures {
 
         // The hospital's ledger stops taking entries: the clinician sees
         // nothing, although the sources released (and recorded that).
-        sql(
-            &db,
-            "CREATE TRIGGER ledger_offline BEFORE INSERT ON release_ledger \
-             BEGIN SELECT RAISE(ABORT, 'ledger volume offline'); END",
-        );
+        take_offline(&db, "release_ledger");
         let refused = referral.fetch("TREAT").await.expect_err("not shown");
         assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
         assert!(
@@ -339,7 +341,7 @@ mod with_disclosures {
             ),
             "{refused:?}"
         );
-        sql(&db, "DROP TRIGGER ledger_offline");
+        bring_back(&db);
         referral
             .fetch("TREAT")
             .await

@@ -92,10 +92,6 @@ fn disclosure(n: u64) -> Disclosure {
     }
 }
 
-fn hash(bytes: Vec<u8>) -> anyhow::Result<continuum_ledger::Hash> {
-    continuum_ledger::Hash::from_slice(&bytes).ok_or_else(|| anyhow::anyhow!("bad hash"))
-}
-
 struct Db {
     _dir: tempfile::TempDir,
     path: std::path::PathBuf,
@@ -234,28 +230,13 @@ async fn verify(n: u64) -> anyhow::Result<()> {
     // The two halves alone: reading the rows, hashing them.
     let started = Instant::now();
     let mut rows = 0u64;
-    let mut from = 1i64;
+    let mut from = 1u64;
     let mut in_memory = Vec::new();
     loop {
-        let page = conn
-            .query_all_raw(sea_orm::Statement::from_sql_and_values(
-                sea_orm::DbBackend::Sqlite,
-                "SELECT seq, recorded_at_ms, kind, body, prev_hash, hash FROM ledger_entries \
-                 WHERE chain = 'locator' AND seq >= ? ORDER BY seq LIMIT 4096",
-                [from.into()],
-            ))
-            .await?;
+        let page = continuum_ledger::read_entries(&conn, &Chain::Locator, from, 4096).await?;
         let Some(last) = page.last() else { break };
-        from = last.try_get_by_index::<i64>(0)? + 1;
-        for row in &page {
-            let entry = continuum_ledger::Entry {
-                seq: u64::try_from(row.try_get_by_index::<i64>(0)?)?,
-                recorded_at_ms: row.try_get_by_index(1)?,
-                kind: row.try_get_by_index(2)?,
-                body: row.try_get_by_index(3)?,
-                prev_hash: hash(row.try_get_by_index(4)?)?,
-                hash: hash(row.try_get_by_index(5)?)?,
-            };
+        from = last.seq + 1;
+        for entry in page {
             if in_memory.len() < 100_000 {
                 in_memory.push(entry);
             }
