@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use continuum_ledger::{Checkpoint, LedgerKey, payload};
-use continuum_mesh::clock::Environment;
 use continuum_mesh::serve::Shutdown;
 
 use crate::LocatorError;
@@ -122,7 +121,6 @@ pub struct Audit {
     store: DirectoryStore,
     directory: Directory,
     key: Arc<LedgerKey>,
-    env: Environment,
 }
 
 impl Audit {
@@ -131,7 +129,6 @@ impl Audit {
         store: DirectoryStore,
         directory: Directory,
         key_path: &Path,
-        env: Environment,
     ) -> Result<Audit, LocatorError> {
         let key = LedgerKey::open_or_generate(key_path).map_err(|e| {
             LocatorError::Config(format!("ledger signing key {}: {e}", key_path.display()))
@@ -140,7 +137,6 @@ impl Audit {
             store,
             directory,
             key: Arc::new(key),
-            env,
         })
     }
 
@@ -246,7 +242,7 @@ impl Audit {
                 "a review needs a note saying why".into(),
             ));
         }
-        let now = crate::directory::model::timestamp(self.env.clock.now());
+        let now = self.directory.now();
         self.store
             .review_break_glass(access_id, justified, note, "operator", &now)
             .await

@@ -75,7 +75,7 @@ pub async fn serve(
     }
     let ca = Arc::new(NetworkCa::load(&ca_dir)?);
     let bundle = TrustBundle::from_der(ca.certificate_der().clone(), &ca_dir)?;
-    let store = DirectoryStore::open(&config.database_url()).await?;
+    let store = DirectoryStore::open(&config.database_url(), env.clock.clone()).await?;
     let lifetimes = Lifetimes {
         certificate: config.certificate_lifetime(),
         enrollment_token: config.enrollment_token_lifetime(),
@@ -93,12 +93,7 @@ pub async fn serve(
     // certificate; the network API checks its callers' on every call.
     let tls = server_config(&bundle, credentials.clone())?;
 
-    let audit = Audit::open(
-        store.clone(),
-        directory.clone(),
-        &config.ledger_key(),
-        env.clone(),
-    )?;
+    let audit = Audit::open(store.clone(), directory.clone(), &config.ledger_key())?;
     let registry = Registry::open(store.clone(), directory.clone(), env.ids.clone()).await?;
     let dialer = NodeDialer::new(bundle.clone(), credentials.clone());
     let consents = Consents::new(store.clone(), directory.clone());

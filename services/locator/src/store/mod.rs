@@ -17,6 +17,7 @@ mod sharing;
 use std::collections::HashMap;
 use std::str::FromStr;
 
+use continuum_mesh::clock::Clock;
 use continuum_mesh::credentials::verify_secret;
 use continuum_mesh::tls::NodeId;
 use continuum_migrations::{LocatorMigrator, MigratorTrait};
@@ -70,11 +71,12 @@ pub struct DirectoryStore {
 }
 
 impl DirectoryStore {
-    /// Connect, and bring the schema up to date.
-    pub async fn open(url: &str) -> Result<Self, LocatorError> {
+    /// Connect, and bring the schema up to date; ledger entries are timed
+    /// by `clock` (the locator's, like every other time it records).
+    pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<Self, LocatorError> {
         let connections = continuum_migrations::database::connect_split(url, 16).await?;
         LocatorMigrator::up(&connections.write, None).await?;
-        let now: Now = Arc::new(chrono::Utc::now);
+        let now: Now = Arc::new(move || clock.now());
         let ledger = Ledger::open(connections.write.clone(), Chain::Locator, now).await?;
         Ok(Self {
             db: connections.read,
