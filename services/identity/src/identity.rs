@@ -1,7 +1,5 @@
 //! Who a verified token names.
 
-use std::fmt;
-
 use crate::roles::{Permission, RoleSet};
 
 /// A person signed in at their organization's provider, or a system that
@@ -10,15 +8,6 @@ use crate::roles::{Permission, RoleSet};
 pub enum PrincipalKind {
     Person,
     Service,
-}
-
-impl fmt::Display for PrincipalKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            PrincipalKind::Person => "person",
-            PrincipalKind::Service => "service",
-        })
-    }
 }
 
 /// A verified caller, as the tenant's identity provider vouched for them.

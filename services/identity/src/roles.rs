@@ -190,14 +190,6 @@ impl RoleSet {
             .copied()
             .find(|role| role.permissions().contains(&permission))
     }
-
-    pub fn iter(&self) -> impl Iterator<Item = Role> + '_ {
-        self.0.iter().copied()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl fmt::Display for RoleSet {

@@ -113,10 +113,6 @@ impl TokenVerifier {
         })
     }
 
-    pub fn config(&self) -> &ProviderConfig {
-        &self.config
-    }
-
     /// Discover the provider now rather than at the first token (the node
     /// does it at start, so a misconfiguration shows in the log early).
     pub async fn discover(&self) -> Result<(), TokenError> {

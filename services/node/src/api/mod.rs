@@ -5,6 +5,6 @@ mod clinical;
 mod sharing;
 mod status;
 
-pub use auth::{AuthLayer, Authenticated, Authenticator, Caller, TENANT_HEADER};
+pub use auth::{AuthLayer, Authenticator, Caller, TENANT_HEADER};
 pub use clinical::ClinicalApi;
 pub use sharing::SharingCalls;
